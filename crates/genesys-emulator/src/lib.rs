@@ -1,0 +1,1 @@
+//! Genesys Cloud emulator (in progress).
