@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# README command 2: the whole test suite, headless. Installs what is missing first.
+# Steps: formatting and lints (Rust and UI), UI unit tests, every Rust test (unit, emulator, end-to-end,
+# real OS keyring in a throwaway D-Bus session, real window under Xvfb), and the conformance suite in
+# which the official Genesys Python SDK is the client of our emulator. Ends with one summary line.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/bridgekeeper-test.XXXXXX")"
+START=$SECONDS
+declare -a TIMES=()
+step() { # step NAME CMD...: run, keep the output in a log for the summary, record the time
+  local name="$1"; shift
+  log "$name"
+  local t0=$SECONDS
+  local rc=0
+  "$@" 2>&1 | tee "$LOGDIR/$name.log" || rc=$?
+  TIMES+=("$name $((SECONDS - t0))s")
+  if [ "$rc" != 0 ]; then
+    printf '\nFAILED at step "%s" (exit %s). Logs: %s\n' "$name" "$rc" "$LOGDIR" >&2
+    exit "$rc"
+  fi
+}
+
+ensure_apt_packages
+ensure_rust
+ensure_node
+ensure_ui_deps
+
+step rustfmt cargo fmt --all -- --check
+step ui-typecheck bash -c 'cd ui && npm run --silent typecheck'
+step ui-lint bash -c 'cd ui && npm run --silent lint'
+step ui-test bash -c 'cd ui && npx vitest run'
+step ui-build build_ui
+step clippy cargo clippy "${CARGO_FEATURES[@]}" --all-targets -- -D warnings
+step cargo-build cargo test "${CARGO_FEATURES[@]}" --no-run
+
+# Rust tests run inside a private D-Bus session with a freshly unlocked gnome-keyring, so the keyring
+# tests use the real Secret Service without touching the user's own keyring.
+run_rust_tests() {
+  local rc=0 scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/bridgekeeper-keyring.XXXXXX")"
+  XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" XDG_CONFIG_HOME="$scratch/config" \
+    dbus-run-session -- bash -c '
+      mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"; chmod 700 "$XDG_RUNTIME_DIR"
+      printf throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+      trap "pkill -u \"$(id -u)\" -f \"gnome-keyring-daemon --unlock\" 2>/dev/null || true" EXIT
+      BRIDGEKEEPER_KEYRING_TESTS=1 cargo test '"${CARGO_FEATURES[*]}"' -- --color never' || rc=$?
+  rm -rf "$scratch"
+  return $rc
+}
+step cargo-test run_rust_tests
+
+export EMULATOR_BIN="$CARGO_TARGET_DIR/debug/genesys-emulator"
+step conformance tests/conformance/run.sh
+
+# One closing line over every runner: cargo's "test result" lines, Vitest's "Tests" line, pytest's summary.
+passed=0; failed=0
+while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
+  grep -h '^test result:' "$LOGDIR/cargo-test.log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/'
+  grep -hE '^\s*Tests\s+' "$LOGDIR/ui-test.log" | sed -E 's/\x1b\[[0-9;]*m//g' |
+    awk '{p=0;f=0; for(i=1;i<=NF;i++){ if($(i+1) ~ /^passed/) p=$i; if($(i+1) ~ /^failed/) f=$i } print p, f}'
+  grep -hE '[0-9]+ passed' "$LOGDIR/conformance.log" | tail -1 |
+    awk '{p=0;f=0; for(i=1;i<=NF;i++){ if($(i+1) ~ /^passed/) p=$i; if($(i+1) ~ /^failed/) f=$i } print p+0, f+0}'
+)
+printf '\nStep times: %s\n' "${TIMES[*]}"
+printf 'Total wall time: %ss\n' "$((SECONDS - START))"
+printf 'all: %s passed, %s failed\n' "$passed" "$failed"
+[ "$failed" = 0 ]
