@@ -1,0 +1,65 @@
+//! Sign-in and session errors, each with a message a supervisor can act on.
+
+use std::time::Duration;
+
+use crate::token_store::TokenStoreError;
+
+/// Why sign-in, a token request or sign-out failed. Never carries token material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// Another program holds the registered redirect port.
+    #[error(
+        "port {port} on this computer is in use by another program, so Bridgekeeper cannot \
+         receive the sign-in from your browser; close that program (or another Bridgekeeper \
+         window that is signing in) and try again"
+    )]
+    PortInUse {
+        /// The fixed redirect port.
+        port: u16,
+    },
+    /// The redirect listener could not be started for another reason.
+    #[error("could not listen on 127.0.0.1:{port} for the browser sign-in: {source}")]
+    Listener {
+        /// The fixed redirect port.
+        port: u16,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The browser did not come back in time.
+    #[error("no sign-in arrived from the browser within {} seconds; start sign-in again", waited.as_secs())]
+    CallbackTimeout {
+        /// The configured wait.
+        waited: Duration,
+    },
+    /// The login page answered with an OAuth error (the user declined, the client is disabled...).
+    #[error("sign-in was not completed: {}", description.as_deref().unwrap_or(error))]
+    AuthorizationDenied {
+        /// OAuth `error` (e.g. `access_denied`).
+        error: String,
+        /// OAuth `error_description`, when given.
+        description: Option<String>,
+    },
+    /// The token endpoint refused or could not be reached.
+    #[error("the sign-in could not be completed: {0}")]
+    TokenRequest(String),
+    /// The access token expired or was revoked and cannot be renewed: the user must sign in again.
+    #[error("your session has expired; sign in again")]
+    SessionExpired,
+    /// No session is stored for this account.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The keyring failed.
+    #[error(transparent)]
+    Store(#[from] TokenStoreError),
+    /// The API call that identifies the signed-in user failed.
+    #[error("signed in, but the user profile could not be read: {0}")]
+    Profile(String),
+    /// The sign-in settings are unusable (bad path, plain HTTP to a non-loopback host, ...).
+    #[error("invalid sign-in settings: {reason}")]
+    InvalidConfig {
+        /// What is wrong.
+        reason: String,
+    },
+}
