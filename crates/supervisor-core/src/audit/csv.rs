@@ -126,7 +126,10 @@ mod tests {
         assert_eq!(quoted("cr\r", true), "\"cr\r\"");
         assert_eq!(quoted(" padded", true), "\" padded\"");
         assert_eq!(quoted("", true), "");
-        assert_eq!(quoted("=HYPERLINK(\"x\")", true), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(
+            quoted("=HYPERLINK(\"x\")", true),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
         assert_eq!(quoted("-5", false), "-5");
         assert_eq!(quoted("+15551234", true), "\"'+15551234\"");
     }

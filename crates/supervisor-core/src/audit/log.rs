@@ -226,8 +226,7 @@ mod tests {
     struct TempDir(PathBuf);
     impl TempDir {
         fn new(tag: &str) -> Self {
-            let p =
-                std::env::temp_dir().join(format!("bk-audit-{tag}-{}", uuid::Uuid::new_v4()));
+            let p = std::env::temp_dir().join(format!("bk-audit-{tag}-{}", uuid::Uuid::new_v4()));
             fs::create_dir_all(&p).expect("temp dir");
             Self(p)
         }

@@ -255,8 +255,11 @@ mod tests {
     }
 
     fn unique_key(tag: &str) -> AccountKey {
-        AccountKey::new("test-env", &format!("keyring-test-{tag}-{}", uuid::Uuid::new_v4()))
-            .expect("key")
+        AccountKey::new(
+            "test-env",
+            &format!("keyring-test-{tag}-{}", uuid::Uuid::new_v4()),
+        )
+        .expect("key")
     }
 
     /// Deletes the entry even when an assertion fails, so no test leaves secrets behind.
@@ -325,10 +328,15 @@ mod tests {
         store.save(&key, &sample_session("raw")).expect("save");
         let raw_entry = keyring::Entry::new(KEYRING_SERVICE, key.as_str()).expect("entry");
         let raw = raw_entry.get_password().expect("raw read");
-        assert!(raw.contains("\"accessToken\":\"access-abc\""), "keyring holds the DTO");
+        assert!(
+            raw.contains("\"accessToken\":\"access-abc\""),
+            "keyring holds the DTO"
+        );
         assert!(!raw.contains("[redacted]"));
 
-        raw_entry.set_password("tok-GARBAGE not json").expect("overwrite");
+        raw_entry
+            .set_password("tok-GARBAGE not json")
+            .expect("overwrite");
         let err = store.load(&key).expect_err("garbage must not load");
         assert!(matches!(err, TokenStoreError::Corrupt { .. }), "{err}");
         assert!(!err.to_string().contains("tok-GARBAGE"));
