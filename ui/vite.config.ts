@@ -1,0 +1,24 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+// One config for the dev server, the production build (embedded by Tauri) and Vitest.
+export default defineConfig({
+  plugins: [react()],
+  // Tauri prints its own output in the same terminal during `tauri dev`.
+  clearScreen: false,
+  server: {
+    // Must match build.devUrl in ../tauri.conf.json; fail instead of silently moving to another port.
+    port: 5173,
+    strictPort: true,
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test/setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+    restoreMocks: true,
+  },
+});
