@@ -1,0 +1,738 @@
+//! `/api/v2/analytics/...`: real-time queue observations and conversation detail queries,
+//! computed from the live world (not canned).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::{json_body, require_any, value_text};
+use crate::errors::ApiError;
+use crate::model::{Conversation, LegState, Participant};
+use crate::render::fmt_time;
+use crate::scenario::{
+    HOME_DIVISION_ID, PERM_CONVERSATION_DETAIL, PERM_QUEUE_OBSERVATION, members,
+};
+use crate::tokens::Principal;
+use crate::world::{Shared, World};
+
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/api/v2/analytics/queues/observations/query",
+            post(queue_observations),
+        )
+        .route(
+            "/api/v2/analytics/conversations/details/query",
+            post(conversation_details),
+        )
+        .route(
+            "/api/v2/analytics/conversations/{id}/details",
+            get(conversation_detail),
+        )
+}
+
+const OBSERVATION_METRICS: &[&str] = &[
+    "oInteracting",
+    "oWaiting",
+    "oAlerting",
+    "oMemberUsers",
+    "oActiveUsers",
+    "oLongestInteracting",
+    "oLongestWaiting",
+];
+const DETAIL_METRICS: &[&str] = &["oInteracting", "oWaiting", "oAlerting"];
+
+fn object(v: Value, model: &str) -> Result<Map<String, Value>, ApiError> {
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::bad_request(format!(
+            "The request body must be a JSON object ({model})."
+        ))),
+    }
+}
+
+/// One predicate: `{dimension, operator?, value?}`.
+struct Predicate {
+    dimension: String,
+    operator: String,
+    value: Option<String>,
+}
+
+/// A filter: `{type: and|or, predicates[], clauses[{type, predicates[]}]}`.
+struct Filter {
+    any: bool,
+    predicates: Vec<Predicate>,
+    clauses: Vec<(bool, Vec<Predicate>)>,
+}
+
+fn parse_kind(v: Option<&Value>, required: bool) -> Result<bool, ApiError> {
+    match v {
+        None if !required => Ok(false),
+        Some(Value::String(s)) if s == "and" => Ok(false),
+        Some(Value::String(s)) if s == "or" => Ok(true),
+        Some(other) => Err(ApiError::invalid_value(
+            &value_text(other),
+            "Type",
+            "and, or",
+        )),
+        None => Err(ApiError::bad_request("A filter needs a type (and, or).")),
+    }
+}
+
+fn parse_predicates(v: Option<&Value>) -> Result<Vec<Predicate>, ApiError> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let Value::Array(items) = v else {
+        return Err(ApiError::bad_request("predicates must be an array."));
+    };
+    items
+        .iter()
+        .map(|p| {
+            let dimension = p
+                .get("dimension")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::bad_request("Every predicate needs a dimension."))?;
+            let operator = match p.get("operator") {
+                None => "matches".to_owned(),
+                Some(Value::String(s))
+                    if matches!(s.as_str(), "matches" | "exists" | "notExists") =>
+                {
+                    s.clone()
+                }
+                Some(other) => {
+                    return Err(ApiError::invalid_value(
+                        &value_text(other),
+                        "Operator",
+                        "matches, exists, notExists",
+                    ));
+                }
+            };
+            let value = p.get("value").and_then(Value::as_str).map(str::to_owned);
+            if operator == "matches" && value.is_none() {
+                return Err(ApiError::bad_request(format!(
+                    "The predicate on [{dimension}] with operator matches needs a value."
+                )));
+            }
+            Ok(Predicate {
+                dimension: dimension.to_owned(),
+                operator,
+                value,
+            })
+        })
+        .collect()
+}
+
+fn parse_filter(v: &Value) -> Result<Filter, ApiError> {
+    let any = parse_kind(v.get("type"), true)?;
+    let predicates = parse_predicates(v.get("predicates"))?;
+    let clauses = match v.get("clauses") {
+        None => Vec::new(),
+        Some(Value::Array(cs)) => cs
+            .iter()
+            .map(|c| {
+                Ok((
+                    parse_kind(c.get("type"), true)?,
+                    parse_predicates(c.get("predicates"))?,
+                ))
+            })
+            .collect::<Result<_, ApiError>>()?,
+        Some(_) => return Err(ApiError::bad_request("clauses must be an array.")),
+    };
+    Ok(Filter {
+        any,
+        predicates,
+        clauses,
+    })
+}
+
+impl Filter {
+    fn all_predicates(&self) -> impl Iterator<Item = &Predicate> {
+        self.predicates
+            .iter()
+            .chain(self.clauses.iter().flat_map(|(_, ps)| ps.iter()))
+    }
+
+    /// Evaluates the filter with a predicate test.
+    fn eval(&self, test: &impl Fn(&Predicate) -> bool) -> bool {
+        fn combine(any: bool, mut results: &mut dyn Iterator<Item = bool>) -> bool {
+            if any {
+                Iterator::any(&mut results, |b| b)
+            } else {
+                Iterator::all(&mut results, |b| b)
+            }
+        }
+        let mut items = self.predicates.iter().map(test).chain(
+            self.clauses
+                .iter()
+                .map(|(any, ps)| combine(*any, &mut ps.iter().map(test))),
+        );
+        combine(self.any, &mut items)
+    }
+}
+
+fn test_value(p: &Predicate, actual: Option<&str>) -> bool {
+    match p.operator.as_str() {
+        "exists" => actual.is_some(),
+        "notExists" => actual.is_none(),
+        _ => actual.is_some_and(|a| {
+            p.value
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case(a))
+        }),
+    }
+}
+
+fn customer_name(c: &Conversation) -> String {
+    c.participants
+        .iter()
+        .find(|p| p.purpose == "customer" || p.purpose == "external")
+        .map(|p| p.name.clone())
+        .unwrap_or_default()
+}
+
+fn live_call_id(p: &Participant) -> String {
+    p.calls
+        .iter()
+        .find(|c| c.state.is_live())
+        .or(p.calls.last())
+        .map(|c| c.id.clone())
+        .unwrap_or_default()
+}
+
+/// Observation rows for one queue and metric (conversation, leg, since).
+fn observed<'a>(
+    w: &'a World,
+    queue_id: &'a str,
+    metric: &str,
+) -> Vec<(&'a Conversation, &'a Participant, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    for c in w.ordered_conversations().filter(|c| c.is_active()) {
+        for p in &c.participants {
+            if p.queue_id.as_deref() != Some(queue_id) {
+                continue;
+            }
+            let row = match metric {
+                "oInteracting" | "oLongestInteracting"
+                    if p.purpose == "agent" && p.state == LegState::Connected =>
+                {
+                    p.connected_time
+                }
+                "oWaiting" | "oLongestWaiting" if p.is_acd() && p.state == LegState::Connected => {
+                    Some(p.start_time)
+                }
+                "oAlerting" if p.purpose == "agent" && p.state == LegState::Alerting => {
+                    p.start_alerting_time.or(Some(p.start_time))
+                }
+                _ => None,
+            };
+            if let Some(since) = row {
+                out.push((c, p, since));
+            }
+        }
+    }
+    out
+}
+
+fn observation_json(c: &Conversation, p: &Participant, since: DateTime<Utc>) -> Value {
+    let mut v = json!({
+        "observationDate": fmt_time(since),
+        "conversationId": c.id,
+        "sessionId": live_call_id(p),
+        "routingPriority": 0,
+        "participantName": customer_name(c),
+        "direction": "inbound",
+        "ani": p.ani,
+        "dnis": p.dnis,
+        "addressFrom": p.ani,
+        "addressTo": p.dnis,
+        "requestedRoutings": ["Standard"],
+        "usedRouting": "Standard",
+    });
+    if let Some(u) = &p.user_id {
+        v["userId"] = u.clone().into();
+    }
+    v
+}
+
+fn string_list(
+    obj: &Map<String, Value>,
+    field: &str,
+    required: bool,
+) -> Result<Vec<String>, ApiError> {
+    match obj.get(field) {
+        None | Some(Value::Null) if !required => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApiError::bad_request(format!("{field} must hold strings.")))
+            })
+            .collect(),
+        _ => Err(ApiError::bad_request(format!(
+            "{field} is required and must be an array."
+        ))),
+    }
+}
+
+async fn queue_observations(
+    State(shared): State<Arc<Shared>>,
+    Extension(p): Extension<Principal>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let obj = object(json_body(&body, false)?, "QueueObservationQuery")?;
+    let filter = parse_filter(
+        obj.get("filter")
+            .ok_or_else(|| ApiError::bad_request("filter is required."))?,
+    )?;
+    let metrics = string_list(&obj, "metrics", true)?;
+    if metrics.is_empty() {
+        return Err(ApiError::bad_request(
+            "metrics must name at least one metric.",
+        ));
+    }
+    let details = string_list(&obj, "detailMetrics", false)?;
+    for m in &metrics {
+        if !OBSERVATION_METRICS.contains(&m.as_str()) {
+            return Err(ApiError::invalid_value(
+                m,
+                "Metric",
+                &OBSERVATION_METRICS.join(", "),
+            ));
+        }
+    }
+    for m in &details {
+        if !DETAIL_METRICS.contains(&m.as_str()) {
+            return Err(ApiError::invalid_value(
+                m,
+                "DetailMetric",
+                &DETAIL_METRICS.join(", "),
+            ));
+        }
+    }
+    let mut queue_ids: Vec<String> = Vec::new();
+    let mut media: Vec<String> = Vec::new();
+    for pr in filter.all_predicates() {
+        match (pr.dimension.as_str(), &pr.value) {
+            ("queueId", Some(v)) if !queue_ids.contains(v) => queue_ids.push(v.clone()),
+            ("mediaType", Some(v)) if !media.contains(v) => media.push(v.clone()),
+            ("queueId" | "mediaType", _) => {}
+            (other, _) => {
+                return Err(ApiError::invalid_value(
+                    other,
+                    "Dimension",
+                    "mediaType, queueId",
+                ));
+            }
+        }
+    }
+    if queue_ids.is_empty() {
+        return Err(ApiError::bad_request(
+            "The filter must contain at least one queueId predicate.",
+        ));
+    }
+    require_any(&p, &[PERM_QUEUE_OBSERVATION])?;
+    if media.is_empty() {
+        media.push("voice".to_owned());
+    }
+    let w = shared.lock();
+    let now = Utc::now();
+    let mut results = Vec::new();
+    for q in &queue_ids {
+        for m in &media {
+            let voice = m.eq_ignore_ascii_case("voice");
+            let data: Vec<Value> = metrics
+                .iter()
+                .map(|metric| {
+                    let rows = if voice { observed(&w, q, metric) } else { Vec::new() };
+                    let mut entry = json!({"metric": metric});
+                    match metric.as_str() {
+                        "oMemberUsers" | "oActiveUsers" => {
+                            entry["stats"] = json!({"count": members(&w.users, q)});
+                        }
+                        "oLongestInteracting" | "oLongestWaiting" => {
+                            let longest = rows.iter().map(|(_, _, since)| since).min();
+                            entry["stats"] = match longest {
+                                Some(t) => json!({"count": rows.len(), "calculatedMetricValue": (now - *t).num_milliseconds().max(0)}),
+                                None => json!({"count": 0}),
+                            };
+                        }
+                        _ => {
+                            entry["stats"] = json!({"count": rows.len()});
+                            if details.contains(metric) && !rows.is_empty() {
+                                entry["truncated"] = false.into();
+                                entry["observations"] = rows
+                                    .iter()
+                                    .map(|(c, p, since)| observation_json(c, p, *since))
+                                    .collect::<Vec<_>>()
+                                    .into();
+                            }
+                        }
+                    }
+                    entry
+                })
+                .collect();
+            results.push(json!({"group": {"queueId": q, "mediaType": m}, "data": data}));
+        }
+    }
+    Ok(Json(
+        json!({"systemToOrganizationMappings": {}, "results": results}),
+    ))
+}
+
+fn analytics_disconnect(t: &str) -> &'static str {
+    match t {
+        "client" => "client",
+        "peer" => "peer",
+        "endpoint" => "endpoint",
+        "transfer" => "transfer",
+        "transport.failure" => "transportFailure",
+        "system" => "system",
+        "error" => "error",
+        "timeout" => "timeout",
+        _ => "other",
+    }
+}
+
+/// Segment rows of a participant (one session per communication).
+struct SegmentRow {
+    json: Value,
+    queue_id: Option<String>,
+    ended: bool,
+    segment_type: &'static str,
+}
+
+fn sessions(c: &Conversation, p: &Participant, conference: bool) -> (Vec<Value>, Vec<SegmentRow>) {
+    let mut sessions = Vec::new();
+    let mut rows = Vec::new();
+    for call in &p.calls {
+        let mut segs: Vec<SegmentRow> = Vec::new();
+        let mut push = |kind: &'static str,
+                        start: DateTime<Utc>,
+                        end: Option<DateTime<Utc>>,
+                        dt: Option<&str>| {
+            let mut s = json!({"segmentStart": fmt_time(start), "segmentType": kind, "conference": conference});
+            if let Some(e) = end {
+                s["segmentEnd"] = fmt_time(e).into();
+            }
+            if let Some(q) = &p.queue_id {
+                s["queueId"] = q.clone().into();
+            }
+            if let Some(d) = dt {
+                s["disconnectType"] = analytics_disconnect(d).into();
+            }
+            segs.push(SegmentRow {
+                json: s,
+                queue_id: p.queue_id.clone(),
+                ended: end.is_some(),
+                segment_type: kind,
+            });
+        };
+        let ended = call.disconnected_time;
+        if let Some(alert) = call.start_alerting_time {
+            if call.connected_time.is_some()
+                || !call.state.is_live()
+                || call.state == LegState::Alerting
+            {
+                let end = call.connected_time.or(ended);
+                let dt = if call.connected_time.is_none() {
+                    call.disconnect_type.as_deref()
+                } else {
+                    None
+                };
+                push("alert", alert, end, dt);
+            }
+        }
+        if let Some(conn) = call.connected_time {
+            let end = call.start_hold_time.or(ended);
+            let dt = if call.start_hold_time.is_none() {
+                call.disconnect_type.as_deref()
+            } else {
+                None
+            };
+            push("interact", conn, end, dt);
+            if let Some(hold) = call.start_hold_time {
+                push("hold", hold, ended, call.disconnect_type.as_deref());
+            }
+        }
+        let mut session = json!({
+            "sessionId": call.id,
+            "mediaType": "voice",
+            "direction": call.direction,
+            "ani": p.ani,
+            "dnis": p.dnis,
+            "addressFrom": p.ani,
+            "addressTo": p.dnis,
+            "addressSelf": call.self_address,
+            "addressOther": call.other_address,
+            "provider": "Edge",
+            "segments": segs.iter().map(|s| s.json.clone()).collect::<Vec<_>>(),
+        });
+        if conference {
+            session["mediaBridgeId"] = c.id.clone().into();
+        }
+        sessions.push(session);
+        rows.extend(segs);
+    }
+    (sessions, rows)
+}
+
+fn is_conference(c: &Conversation) -> bool {
+    c.participants
+        .iter()
+        .filter(|p| !p.is_acd() && p.connected_time.is_some())
+        .count()
+        >= 3
+}
+
+fn analytics_conversation(c: &Conversation) -> (Value, Vec<(&Participant, SegmentRow)>) {
+    let conference = is_conference(c);
+    let mut all_rows = Vec::new();
+    let participants: Vec<Value> = c
+        .participants
+        .iter()
+        .map(|p| {
+            let (sessions, rows) = sessions(c, p, conference);
+            all_rows.extend(rows.into_iter().map(|r| (p, r)));
+            let mut v = json!({
+                "participantId": p.id,
+                "participantName": p.name,
+                "purpose": p.purpose,
+                "sessions": sessions,
+            });
+            if let Some(u) = &p.user_id {
+                v["userId"] = u.clone().into();
+            }
+            v
+        })
+        .collect();
+    let mut v = json!({
+        "conversationId": c.id,
+        "conversationStart": fmt_time(c.start_time),
+        "originatingDirection": "inbound",
+        "conversationInitiator": "customer",
+        "customerParticipation": c.participants.iter().any(|p| p.purpose == "customer"),
+        "divisionIds": [HOME_DIVISION_ID],
+        "participants": participants,
+    });
+    if let Some(e) = c.end_time {
+        v["conversationEnd"] = fmt_time(e).into();
+    }
+    if conference {
+        if let Some(t) = c
+            .participants
+            .iter()
+            .filter(|p| !p.is_acd())
+            .filter_map(|p| p.connected_time)
+            .nth(2)
+        {
+            v["conferenceStart"] = fmt_time(t).into();
+        }
+    }
+    (v, all_rows)
+}
+
+fn parse_interval(obj: &Map<String, Value>) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let Some(raw) = obj.get("interval") else {
+        return Err(ApiError::bad_request("interval is required."));
+    };
+    let Some(s) = raw.as_str() else {
+        return Err(ApiError::invalid_date(
+            "interval must be a string start/end.",
+        ));
+    };
+    let parts: Vec<&str> = s.split('/').collect();
+    let parse = |t: &str| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|_| {
+                ApiError::invalid_date(format!(
+                    "Invalid interval [{s}]: expected ISO-8601 start/end."
+                ))
+            })
+    };
+    if parts.len() != 2 {
+        return Err(ApiError::invalid_date(format!(
+            "Invalid interval [{s}]: expected ISO-8601 start/end."
+        )));
+    }
+    let (a, b) = (parse(parts[0])?, parse(parts[1])?);
+    if a >= b {
+        return Err(ApiError::invalid_date(format!(
+            "Invalid interval [{s}]: start must be before end."
+        )));
+    }
+    Ok((a, b))
+}
+
+fn filters(obj: &Map<String, Value>, field: &str) -> Result<Vec<Filter>, ApiError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(fs)) => fs.iter().map(parse_filter).collect(),
+        Some(_) => Err(ApiError::bad_request(format!("{field} must be an array."))),
+    }
+}
+
+const CONVERSATION_DIMENSIONS: &[&str] = &[
+    "conversationEnd",
+    "conversationId",
+    "originatingDirection",
+    "conversationStart",
+];
+const SEGMENT_DIMENSIONS: &[&str] = &[
+    "queueId",
+    "mediaType",
+    "segmentEnd",
+    "userId",
+    "purpose",
+    "direction",
+    "segmentType",
+    "conversationId",
+];
+
+async fn conversation_details(
+    State(shared): State<Arc<Shared>>,
+    Extension(p): Extension<Principal>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let obj = object(json_body(&body, false)?, "ConversationQuery")?;
+    let (from, to) = parse_interval(&obj)?;
+    let conv_filters = filters(&obj, "conversationFilters")?;
+    let seg_filters = filters(&obj, "segmentFilters")?;
+    for f in &conv_filters {
+        for pr in f.all_predicates() {
+            if !CONVERSATION_DIMENSIONS.contains(&pr.dimension.as_str()) {
+                return Err(ApiError::invalid_value(
+                    &pr.dimension,
+                    "ConversationDimension",
+                    &CONVERSATION_DIMENSIONS.join(", "),
+                ));
+            }
+        }
+    }
+    for f in &seg_filters {
+        for pr in f.all_predicates() {
+            if !SEGMENT_DIMENSIONS.contains(&pr.dimension.as_str()) {
+                return Err(ApiError::invalid_value(
+                    &pr.dimension,
+                    "SegmentDimension",
+                    &SEGMENT_DIMENSIONS.join(", "),
+                ));
+            }
+        }
+    }
+    let desc = match obj.get("order") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) if s == "asc" || s == "unordered" => false,
+        Some(Value::String(s)) if s == "desc" => true,
+        Some(other) => {
+            return Err(ApiError::invalid_value(
+                &value_text(other),
+                "Order",
+                "asc, desc, unordered",
+            ));
+        }
+    };
+    let (page_size, page_number) = match obj.get("paging") {
+        None | Some(Value::Null) => (25usize, 1usize),
+        Some(pg) => {
+            let n = |k: &str, d: usize| {
+                pg.get(k)
+                    .map_or(Some(d), |v| v.as_u64().map(|x| x as usize))
+            };
+            match (n("pageSize", 25), n("pageNumber", 1)) {
+                (Some(s), Some(nr)) if (1..=100).contains(&s) && nr >= 1 => (s, nr),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "paging needs pageSize 1..100 and pageNumber >= 1.",
+                    ));
+                }
+            }
+        }
+    };
+    require_any(
+        &p,
+        &[
+            PERM_CONVERSATION_DETAIL,
+            "analytics:agentConversationDetail:view",
+        ],
+    )?;
+    let w = shared.lock();
+    let mut hits: Vec<(DateTime<Utc>, Value)> = Vec::new();
+    for c in w.ordered_conversations() {
+        if c.start_time >= to || c.end_time.is_some_and(|e| e <= from) {
+            continue;
+        }
+        let end = c.end_time.map(fmt_time);
+        let conv_ok = conv_filters.iter().all(|f| {
+            f.eval(&|pr: &Predicate| match pr.dimension.as_str() {
+                "conversationEnd" => test_value(pr, end.as_deref()),
+                "conversationId" => test_value(pr, Some(&c.id)),
+                "originatingDirection" => test_value(pr, Some("inbound")),
+                _ => pr.operator == "exists",
+            })
+        });
+        if !conv_ok {
+            continue;
+        }
+        let (json, rows) = analytics_conversation(c);
+        let seg_ok = seg_filters.iter().all(|f| {
+            rows.iter().any(|(part, row)| {
+                f.eval(&|pr: &Predicate| match pr.dimension.as_str() {
+                    "queueId" => test_value(pr, row.queue_id.as_deref()),
+                    "mediaType" => test_value(pr, Some("voice")),
+                    "segmentEnd" => test_value(pr, row.ended.then_some("ended")),
+                    "userId" => test_value(pr, part.user_id.as_deref()),
+                    "purpose" => test_value(pr, Some(&part.purpose)),
+                    "direction" => test_value(pr, Some(&part.direction)),
+                    "segmentType" => test_value(pr, Some(row.segment_type)),
+                    "conversationId" => test_value(pr, Some(&c.id)),
+                    _ => false,
+                })
+            })
+        });
+        if seg_ok {
+            hits.push((c.start_time, json));
+        }
+    }
+    hits.sort_by_key(|(t, _)| *t);
+    if desc {
+        hits.reverse();
+    }
+    let total = hits.len();
+    let page: Vec<Value> = hits
+        .into_iter()
+        .skip((page_number - 1).saturating_mul(page_size))
+        .take(page_size)
+        .map(|(_, v)| v)
+        .collect();
+    let mut out = json!({"totalHits": total});
+    if !page.is_empty() {
+        out["conversations"] = page.into();
+    }
+    Ok(Json(out))
+}
+
+async fn conversation_detail(
+    State(shared): State<Arc<Shared>>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_any(
+        &p,
+        &[
+            PERM_CONVERSATION_DETAIL,
+            "analytics:agentConversationDetail:view",
+        ],
+    )?;
+    let w = shared.lock();
+    let c = w
+        .conversations
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("Conversation [{id}] not found.")))?;
+    Ok(Json(analytics_conversation(c).0))
+}

@@ -1,0 +1,523 @@
+//! The ONE place where conversations change. Every mutation (REST PATCH after its delay, the
+//! control plane, churn) goes through `World::change`, which then publishes the new snapshot.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use serde::Deserialize;
+
+use crate::factory::{LegSpec, set_held, set_muted};
+use crate::model::{Conversation, LegState, Participant};
+use crate::render::{self, Names};
+use crate::scenario::{assemble_call, queue_dnis};
+use crate::world::World;
+
+/// A party to put on a call (control plane and churn).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyRequest {
+    /// customer, agent, external, user, ... (agent/user need `userId`).
+    pub purpose: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// "connected" (default) or "alerting".
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// A new call (control plane and churn).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCallRequest {
+    #[serde(default)]
+    pub queue_id: Option<String>,
+    pub parties: Vec<PartyRequest>,
+}
+
+/// The state a participant PATCH may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetState {
+    Connected,
+    Disconnected,
+}
+
+/// The recognised part of a `MediaParticipantRequest`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LegUpdate {
+    pub state: Option<TargetState>,
+    pub muted: Option<bool>,
+    pub held: Option<bool>,
+    pub confined: Option<bool>,
+    pub recording: Option<bool>,
+}
+
+impl LegUpdate {
+    /// Whether the body asked for anything the emulator acts on.
+    pub fn is_empty(&self) -> bool {
+        *self == LegUpdate::default()
+    }
+}
+
+/// Every kind of state change.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Create(NewCallRequest),
+    Join {
+        conversation_id: String,
+        party: PartyRequest,
+    },
+    Update {
+        conversation_id: String,
+        participant_id: String,
+        update: LegUpdate,
+    },
+    EndCommunication {
+        conversation_id: String,
+        participant_id: String,
+        communication_id: String,
+    },
+    Leave {
+        conversation_id: String,
+        participant_id: String,
+        disconnect_type: String,
+    },
+    End {
+        conversation_id: String,
+        disconnect_type: String,
+    },
+}
+
+/// Why a change cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    #[error("conversation not found")]
+    ConversationNotFound,
+    #[error("conversation already ended")]
+    ConversationEnded,
+    #[error("participant {0} not found")]
+    ParticipantNotFound(String),
+    #[error("communication {0} not found")]
+    CommunicationNotFound(String),
+    #[error("leg already ended")]
+    LegEnded,
+    #[error("cannot hold an alerting call")]
+    HoldAlerting,
+    #[error("cannot confine outside a conference")]
+    CannotConfine,
+    #[error("unknown user {0}")]
+    UnknownUser(String),
+    #[error("unknown queue {0}")]
+    UnknownQueue(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn end_leg(p: &mut Participant, now: DateTime<Utc>, disconnect_type: &str) {
+    p.state = LegState::Disconnected;
+    p.end_time = Some(now);
+    p.disconnect_type = Some(disconnect_type.to_owned());
+    p.held = false;
+    p.start_hold_time = None;
+    for c in p.calls.iter_mut().filter(|c| c.state.is_live()) {
+        c.state = LegState::Disconnected;
+        c.disconnected_time = Some(now);
+        c.disconnect_type = Some(disconnect_type.to_owned());
+        c.held = false;
+        c.start_hold_time = None;
+    }
+}
+
+/// Ends the whole call: live legs disconnected with `disconnect_type`, ACD legs terminated.
+fn finish(conv: &mut Conversation, now: DateTime<Utc>, disconnect_type: &str) {
+    for p in &mut conv.participants {
+        if p.state.is_live() {
+            end_leg(p, now, disconnect_type);
+        }
+        if p.is_acd() {
+            p.state = LegState::Terminated;
+            for c in &mut p.calls {
+                c.state = LegState::Terminated;
+            }
+        }
+    }
+    conv.end_time = Some(now);
+}
+
+/// Conference end-game (our choice, API-FACTS §1.6 is unconfirmed): with one or no
+/// non-ACD party left the call ends; remaining parties become `disconnected` (peer).
+fn end_game(conv: &mut Conversation, now: DateTime<Utc>) {
+    if conv.is_active() && conv.live_parties() <= 1 {
+        finish(conv, now, "peer");
+    }
+}
+
+/// Validates a participant update against the current state (used before 202 and at apply).
+pub fn check_update(
+    conv: &Conversation,
+    p: &Participant,
+    u: &LegUpdate,
+) -> Result<(), ChangeError> {
+    if u.is_empty() {
+        return Ok(());
+    }
+    if !p.state.is_live() || !conv.is_active() {
+        return Err(ChangeError::LegEnded);
+    }
+    if u.held == Some(true) && p.state == LegState::Alerting {
+        return Err(ChangeError::HoldAlerting);
+    }
+    if u.confined == Some(true) && conv.live_parties() < 3 {
+        return Err(ChangeError::CannotConfine);
+    }
+    Ok(())
+}
+
+impl World {
+    /// Applies one change, runs the end-game rule, bumps the version and publishes the
+    /// conversation snapshot to its queue and user topics. Returns the conversation id.
+    pub fn change(&mut self, change: Change) -> Result<String, ChangeError> {
+        let now = Utc::now();
+        let id = match change {
+            Change::Create(req) => self.create(req, now)?,
+            Change::Join {
+                conversation_id,
+                party,
+            } => {
+                let spec = {
+                    let conv = self.active(&conversation_id)?;
+                    let queue = conv.queue_id.clone();
+                    let customer = conv
+                        .participants
+                        .first()
+                        .map(|p| p.address.clone())
+                        .unwrap_or_default();
+                    self.leg_spec(&party, now, queue.as_deref(), &customer)?
+                };
+                let p = spec.build(&mut self.rng);
+                let conv = self.active_mut(&conversation_id)?;
+                conv.participants.push(p);
+                conversation_id
+            }
+            Change::Update {
+                conversation_id,
+                participant_id,
+                update,
+            } => {
+                let conv = self.active_mut(&conversation_id)?;
+                let idx = index_of(conv, &participant_id)?;
+                check_update(conv, &conv.participants[idx], &update)?;
+                apply_update(conv, idx, &update, now);
+                end_game(conv, now);
+                conversation_id
+            }
+            Change::EndCommunication {
+                conversation_id,
+                participant_id,
+                communication_id,
+            } => {
+                let conv = self.active_mut(&conversation_id)?;
+                let idx = index_of(conv, &participant_id)?;
+                let p = &mut conv.participants[idx];
+                let c = p
+                    .calls
+                    .iter_mut()
+                    .find(|c| c.id == communication_id)
+                    .ok_or_else(|| ChangeError::CommunicationNotFound(communication_id.clone()))?;
+                if !c.state.is_live() {
+                    return Err(ChangeError::LegEnded);
+                }
+                c.state = LegState::Disconnected;
+                c.disconnected_time = Some(now);
+                c.disconnect_type = Some("client".to_owned());
+                c.held = false;
+                if !p.calls.iter().any(|c| c.state.is_live()) {
+                    end_leg(p, now, "client");
+                }
+                end_game(conv, now);
+                conversation_id
+            }
+            Change::Leave {
+                conversation_id,
+                participant_id,
+                disconnect_type,
+            } => {
+                let conv = self.active_mut(&conversation_id)?;
+                let idx = index_of(conv, &participant_id)?;
+                if !conv.participants[idx].state.is_live() {
+                    return Err(ChangeError::LegEnded);
+                }
+                end_leg(&mut conv.participants[idx], now, &disconnect_type);
+                if conv.participants[idx].is_acd() && conv.live_parties() > 1 {
+                    // An ACD leg that leaves is a routing step, not a party.
+                } else {
+                    end_game(conv, now);
+                }
+                conversation_id
+            }
+            Change::End {
+                conversation_id,
+                disconnect_type,
+            } => {
+                let conv = self.active_mut(&conversation_id)?;
+                finish(conv, now, &disconnect_type);
+                conversation_id
+            }
+        };
+        if let Some(conv) = self.conversations.get_mut(&id) {
+            conv.version += 1;
+        }
+        self.publish(&id);
+        Ok(id)
+    }
+
+    fn active(&self, id: &str) -> Result<&Conversation, ChangeError> {
+        let conv = self
+            .conversations
+            .get(id)
+            .ok_or(ChangeError::ConversationNotFound)?;
+        if conv.is_active() {
+            Ok(conv)
+        } else {
+            Err(ChangeError::ConversationEnded)
+        }
+    }
+
+    fn active_mut(&mut self, id: &str) -> Result<&mut Conversation, ChangeError> {
+        let conv = self
+            .conversations
+            .get_mut(id)
+            .ok_or(ChangeError::ConversationNotFound)?;
+        if conv.is_active() {
+            Ok(conv)
+        } else {
+            Err(ChangeError::ConversationEnded)
+        }
+    }
+
+    fn leg_spec(
+        &mut self,
+        party: &PartyRequest,
+        now: DateTime<Utc>,
+        queue_id: Option<&str>,
+        customer_address: &str,
+    ) -> Result<LegSpec, ChangeError> {
+        let state = match party.state.as_deref() {
+            None | Some("connected") => LegState::Connected,
+            Some("alerting") => LegState::Alerting,
+            Some(other) => {
+                return Err(ChangeError::Invalid(format!(
+                    "party state must be connected or alerting, got '{other}'"
+                )));
+            }
+        };
+        let purpose = party.purpose.trim();
+        if purpose.is_empty() {
+            return Err(ChangeError::Invalid("party purpose is required".into()));
+        }
+        let queue_index = queue_id.and_then(|q| self.queue_order.iter().position(|x| x == q));
+        let dnis = queue_index.map(queue_dnis).unwrap_or_default();
+        let spec = match &party.user_id {
+            Some(uid) => {
+                let user = self
+                    .users
+                    .get(uid)
+                    .ok_or_else(|| ChangeError::UnknownUser(uid.clone()))?;
+                let address = party
+                    .address
+                    .clone()
+                    .unwrap_or_else(|| format!("sip:{}@demo.example", user.id));
+                LegSpec::new(
+                    purpose,
+                    party.name.as_deref().unwrap_or(&user.name),
+                    &address,
+                    now,
+                )
+                .user(&user.id)
+                .queue(if purpose == "agent" { queue_id } else { None })
+                .numbers(customer_address, &dnis, customer_address)
+            }
+            None if matches!(purpose, "agent" | "user") => {
+                return Err(ChangeError::Invalid(format!(
+                    "a party with purpose '{purpose}' needs a userId"
+                )));
+            }
+            None => {
+                let address = party.address.clone().unwrap_or_else(|| {
+                    format!("tel:+1555{:07}", self.rng.gen_range(0..10_000_000u32))
+                });
+                let default_name = if purpose == "customer" {
+                    "Customer"
+                } else {
+                    "External Party"
+                };
+                let direction = if purpose == "customer" {
+                    "inbound"
+                } else {
+                    "outbound"
+                };
+                let (ani, other) = if purpose == "customer" {
+                    (address.clone(), dnis.clone())
+                } else {
+                    (dnis.clone(), address.clone())
+                };
+                LegSpec::new(
+                    purpose,
+                    party.name.as_deref().unwrap_or(default_name),
+                    &address,
+                    now,
+                )
+                .direction(direction)
+                .numbers(&ani, &dnis, &other)
+            }
+        };
+        Ok(spec.state(state, None))
+    }
+
+    fn create(&mut self, req: NewCallRequest, now: DateTime<Utc>) -> Result<String, ChangeError> {
+        if req.parties.is_empty() {
+            return Err(ChangeError::Invalid(
+                "a call needs at least one party".into(),
+            ));
+        }
+        let queue = match &req.queue_id {
+            Some(q) => {
+                let i = self
+                    .queue_order
+                    .iter()
+                    .position(|x| x == q)
+                    .ok_or_else(|| ChangeError::UnknownQueue(q.clone()))?;
+                Some(i)
+            }
+            None => None,
+        };
+        let mut specs = Vec::new();
+        let mut caller = String::new();
+        for (i, party) in req.parties.iter().enumerate() {
+            let start = now + Duration::milliseconds(i as i64);
+            let mut spec = self.leg_spec(party, now, req.queue_id.as_deref(), &caller)?;
+            spec.start = start;
+            if i == 0 {
+                caller = spec.address.clone();
+            }
+            specs.push(spec);
+        }
+        let queue_ref = queue.and_then(|i| {
+            self.queues
+                .get(&self.queue_order[i])
+                .cloned()
+                .map(|q| (q, queue_dnis(i)))
+        });
+        let conv = assemble_call(
+            &mut self.rng,
+            now,
+            queue_ref.as_ref().map(|(q, d)| (q, d.clone())),
+            &specs,
+        );
+        let id = conv.id.clone();
+        self.conversation_order.push(id.clone());
+        self.conversations.insert(id.clone(), conv);
+        Ok(id)
+    }
+
+    /// Publishes the conversation's snapshot to every subscribed queue and user topic.
+    fn publish(&mut self, id: &str) {
+        let Some(conv) = self.conversations.get(id) else {
+            return;
+        };
+        if self.faults.drop_event() {
+            self.events_dropped += 1;
+            return;
+        }
+        let not_before = self
+            .faults
+            .event_delay()
+            .map(|d| tokio::time::Instant::now() + d);
+        let names = Names {
+            queues: &self.queues,
+            users: &self.users,
+        };
+        let mut calls_body: Option<String> = None;
+        let mut conv_body: Option<String> = None;
+        let mut topics: Vec<(String, bool)> = Vec::new();
+        for q in conv.queue_ids() {
+            topics.push((format!("v2.routing.queues.{q}.conversations.calls"), true));
+            topics.push((format!("v2.routing.queues.{q}.conversations"), false));
+        }
+        for u in conv.user_ids() {
+            topics.push((format!("v2.users.{u}.conversations.calls"), true));
+            topics.push((format!("v2.users.{u}.conversations"), false));
+        }
+        for (topic, calls) in topics {
+            if !self.notifier.has_subscribers(&topic) {
+                continue;
+            }
+            let body = if calls {
+                calls_body.get_or_insert_with(|| render::call_event_body(conv, &names).to_string())
+            } else {
+                conv_body.get_or_insert_with(|| {
+                    render::conversation_event_body(conv, &names).to_string()
+                })
+            };
+            self.events_delivered += self.notifier.publish(&topic, body, not_before) as u64;
+        }
+        self.events_published += 1;
+    }
+}
+
+fn index_of(conv: &Conversation, participant_id: &str) -> Result<usize, ChangeError> {
+    conv.participants
+        .iter()
+        .position(|p| p.id == participant_id)
+        .ok_or_else(|| ChangeError::ParticipantNotFound(participant_id.to_owned()))
+}
+
+fn apply_update(conv: &mut Conversation, idx: usize, u: &LegUpdate, now: DateTime<Utc>) {
+    match u.state {
+        Some(TargetState::Disconnected) => {
+            end_leg(&mut conv.participants[idx], now, "client");
+            return;
+        }
+        Some(TargetState::Connected) if conv.participants[idx].state != LegState::Connected => {
+            let p = &mut conv.participants[idx];
+            p.state = LegState::Connected;
+            p.connected_time = Some(now);
+            if let Some(c) = p.live_call_mut() {
+                c.state = LegState::Connected;
+                c.connected_time = Some(now);
+            }
+            let answered_by_agent = matches!(p.purpose.as_str(), "agent" | "user");
+            if answered_by_agent {
+                for acd in conv
+                    .participants
+                    .iter_mut()
+                    .filter(|p| p.is_acd() && p.state.is_live())
+                {
+                    end_leg(acd, now, "transfer");
+                }
+            }
+        }
+        _ => {}
+    }
+    let p = &mut conv.participants[idx];
+    if let Some(m) = u.muted {
+        set_muted(p, m);
+    }
+    if let Some(h) = u.held {
+        set_held(p, h, now);
+    }
+    if let Some(c) = u.confined {
+        p.confined = c;
+        if let Some(call) = p.live_call_mut() {
+            call.confined = c;
+        }
+    }
+    if let Some(r) = u.recording {
+        p.recording = r;
+        if let Some(call) = p.live_call_mut() {
+            call.recording = r;
+        }
+    }
+}

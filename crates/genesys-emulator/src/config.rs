@@ -1,0 +1,92 @@
+//! Emulator configuration shared by the library entry point and the binary.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which built-in world to load, so tests, benchmarks and the demo start from a known organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScenarioName {
+    /// A realistic small org with conferences, phantoms and odd legs for demos and tests.
+    #[default]
+    Demo,
+    /// Users, queues and OAuth clients only, for tests that create their own calls.
+    Empty,
+    /// Many live calls (see `EmulatorConfig::conversations`) for benchmarks.
+    Load,
+}
+
+impl ScenarioName {
+    /// The lower-case name used on the command line and the control plane.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScenarioName::Demo => "demo",
+            ScenarioName::Empty => "empty",
+            ScenarioName::Load => "load",
+        }
+    }
+}
+
+impl fmt::Display for ScenarioName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ScenarioName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "demo" => Ok(ScenarioName::Demo),
+            "empty" => Ok(ScenarioName::Empty),
+            "load" => Ok(ScenarioName::Load),
+            other => Err(format!(
+                "unknown scenario '{other}' (expected demo, empty or load)"
+            )),
+        }
+    }
+}
+
+/// Everything that shapes one emulator instance; the defaults mirror the real platform where known.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Where to listen; port 0 picks a free port (read it back with `RunningEmulator::addr`).
+    pub listen: SocketAddr,
+    /// The world loaded at start and on `POST /_emulator/reset`.
+    pub scenario: ScenarioName,
+    /// Seed for every id and every random choice, so runs reproduce.
+    pub seed: u64,
+    /// Number of live calls in the Load scenario.
+    pub conversations: usize,
+    /// Background call churn (calls start, parties join and leave); 0 turns it off.
+    pub churn_per_minute: f64,
+    /// How long an accepted participant PATCH waits before it takes effect (the API is asynchronous).
+    pub patch_delay: Duration,
+    /// Interval of `channel.metadata` heartbeats on notification sockets.
+    pub heartbeat: Duration,
+    /// Lifetime of access tokens.
+    pub token_ttl: Duration,
+    /// Requests allowed per token in each fixed 60 s window before 429.
+    pub rate_limit_per_minute: u32,
+    /// Extra latency added to every non-control request.
+    pub latency: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scenario: ScenarioName::Demo,
+            seed: 1,
+            conversations: 1000,
+            churn_per_minute: 0.0,
+            patch_delay: Duration::from_millis(150),
+            heartbeat: Duration::from_secs(30),
+            token_ttl: Duration::from_secs(86_400),
+            rate_limit_per_minute: 300,
+            latency: Duration::ZERO,
+        }
+    }
+}
