@@ -136,21 +136,17 @@ enum Refusal {
     Permission(&'static str),
 }
 
-fn check_topic(w: &World, p: &Principal, name: &str) -> Result<(), Refusal> {
+/// Topics for ids that do not exist are accepted (they never fire), like a well-formed
+/// topic for a queue the org does not have.
+fn check_topic(p: &Principal, name: &str) -> Result<(), Refusal> {
     let topic = Topic::parse(name).ok_or(Refusal::Invalid)?;
     match topic {
-        Topic::QueueCalls(q) | Topic::QueueConversations(q) => {
-            if !w.queues.contains_key(&q) {
-                return Err(Refusal::Invalid);
-            }
+        Topic::QueueCalls(_) | Topic::QueueConversations(_) => {
             if !p.has(PERM_VIEW) {
                 return Err(Refusal::Permission(PERM_VIEW));
             }
         }
         Topic::UserCalls(u) | Topic::UserConversations(u) => {
-            if !w.users.contains_key(&u) {
-                return Err(Refusal::Invalid);
-            }
             if p.user_id.as_deref() != Some(u.as_str()) && !p.has(PERM_VIEW) {
                 return Err(Refusal::Permission(PERM_VIEW));
             }
@@ -195,7 +191,7 @@ fn subscribe(
     let mut accepted: Vec<String> = Vec::new();
     let mut rejected: Vec<Value> = Vec::new();
     for name in &requested {
-        match check_topic(&w, p, name) {
+        match check_topic(p, name) {
             Ok(()) => accepted.push(name.clone()),
             Err(Refusal::Invalid) if !ignore_errors => {
                 let mut e = ApiError::new(
