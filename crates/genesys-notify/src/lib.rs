@@ -62,6 +62,7 @@ mod decode;
 mod driver;
 mod event;
 mod handle;
+mod http;
 mod provision;
 mod status;
 mod topic;
@@ -74,6 +75,7 @@ pub use event::{
 };
 pub use genesys_model::DecodeError;
 pub use handle::{NotifyError, NotifyHandle, spawn};
+pub use http::{AccessTokenSource, BaseUrlError, HttpProvisioner};
 pub use provision::{ChannelInfo, ProvisionError, Provisioner, RejectedTopic};
 pub use status::{CloseReason, ConnectionStatus};
 pub use topic::{is_valid_queue_id, queue_calls_topic, queue_of_calls_topic};

@@ -1,0 +1,486 @@
+//! The client against the real emulator (in-process on 127.0.0.1:0): real REST, real WebSocket, real faults.
+
+use std::time::Duration;
+
+use genesys_emulator::{
+    CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, EmulatorConfig,
+    RunningEmulator, SUPERVISOR_EMAIL,
+};
+use genesys_model::AccessToken;
+use genesys_model::enums::ParticipantState;
+use genesys_model::ids::QueueId;
+use genesys_notify::{
+    BackoffPolicy, CloseReason, ConnectionStatus, ConversationEvent, HttpProvisioner, NotifyConfig,
+    NotifyEvent, NotifyHandle, ResyncReason, TungsteniteTransport, spawn,
+};
+use serde_json::{Value, json};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Rig {
+    emulator: RunningEmulator,
+    http: reqwest::Client,
+    token: AccessToken,
+}
+
+impl Rig {
+    async fn start(heartbeat: Duration) -> Self {
+        let config = EmulatorConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            heartbeat,
+            patch_delay: Duration::from_millis(30),
+            ..EmulatorConfig::default()
+        };
+        let emulator = genesys_emulator::start(config)
+            .await
+            .expect("emulator starts");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let token = sign_in(&http, &emulator.base_url()).await;
+        Self {
+            emulator,
+            http,
+            token,
+        }
+    }
+
+    fn base(&self) -> String {
+        self.emulator.base_url()
+    }
+
+    fn client(
+        &self,
+        config: NotifyConfig,
+        queues: Vec<QueueId>,
+    ) -> (NotifyHandle, Receiver<NotifyEvent>) {
+        let provisioner =
+            HttpProvisioner::new(&self.base(), self.token.clone()).expect("loopback base");
+        spawn(config, queues, provisioner, TungsteniteTransport::new())
+    }
+
+    async fn fault(&self, body: Value) {
+        let response = self
+            .http
+            .post(format!("{}/_emulator/faults", self.base()))
+            .json(&body)
+            .send()
+            .await
+            .expect("fault request");
+        assert!(
+            response.status().is_success(),
+            "fault {body} refused: {}",
+            response.status()
+        );
+    }
+
+    async fn patch_participant(&self, conversation: &str, participant: &str, body: Value) {
+        let response = self
+            .http
+            .patch(format!(
+                "{}/api/v2/conversations/calls/{conversation}/participants/{participant}",
+                self.base()
+            ))
+            .bearer_auth(self.token.expose_secret())
+            .json(&body)
+            .send()
+            .await
+            .expect("patch request");
+        assert_eq!(response.status().as_u16(), 202, "PATCH {body}");
+    }
+
+    /// A live conference on some queue: (queue id, conversation id, connected non-ACD participant ids).
+    fn conference(&self) -> (String, String, Vec<String>) {
+        self.emulator
+            .world()
+            .conversations()
+            .into_iter()
+            .filter(|c| c.get("endTime").is_none())
+            .find_map(|c| {
+                let queue = c.get("queueId")?.as_str()?.to_owned();
+                let id = c.get("id")?.as_str()?.to_owned();
+                let parties: Vec<String> = c
+                    .get("participants")?
+                    .as_array()?
+                    .iter()
+                    .filter(|p| p.get("state").and_then(Value::as_str) == Some("connected"))
+                    .filter(|p| p.get("purpose").and_then(Value::as_str) != Some("acd"))
+                    .filter_map(|p| p.get("id")?.as_str().map(str::to_owned))
+                    .collect();
+                (parties.len() >= 3).then_some((queue, id, parties))
+            })
+            .expect("the demo scenario has a live conference on a queue")
+    }
+}
+
+/// The confidential code flow as the supervisor (login_hint auto-approves on the emulator).
+async fn sign_in(http: &reqwest::Client, base: &str) -> AccessToken {
+    let redirect = DEMO_REDIRECT_URIS[0];
+    let authorize = http
+        .get(format!("{base}/oauth/authorize"))
+        .query(&[
+            ("client_id", CONFIDENTIAL_CLIENT_ID),
+            ("response_type", "code"),
+            ("redirect_uri", redirect),
+            ("state", "s1"),
+            ("login_hint", SUPERVISOR_EMAIL),
+        ])
+        .send()
+        .await
+        .expect("authorize");
+    let location = authorize
+        .headers()
+        .get("location")
+        .expect("redirect")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let url = reqwest::Url::parse(&location).expect("redirect url");
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    let token: Value = http
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(CONFIDENTIAL_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    AccessToken::new(token["access_token"].as_str().expect("access_token"))
+}
+
+fn fast_config() -> NotifyConfig {
+    NotifyConfig {
+        backoff: BackoffPolicy {
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(500),
+            jitter: 0.5,
+        },
+        stable_after: Duration::ZERO,
+        jitter_seed: Some(9),
+        ..NotifyConfig::default()
+    }
+}
+
+async fn next(events: &mut Receiver<NotifyEvent>) -> NotifyEvent {
+    timeout(WAIT, events.recv())
+        .await
+        .expect("an event in time")
+        .expect("client running")
+}
+
+/// Waits for the Resync that follows `Live`, returning every event before it.
+async fn until_resync(
+    events: &mut Receiver<NotifyEvent>,
+) -> (genesys_notify::Resync, Vec<NotifyEvent>) {
+    let mut before = Vec::new();
+    loop {
+        match next(events).await {
+            NotifyEvent::Resync(r) => return (r, before),
+            other => before.push(other),
+        }
+    }
+}
+
+/// Waits for a conversation event of `conversation` matching `pred`, skipping others.
+async fn until_event(
+    events: &mut Receiver<NotifyEvent>,
+    conversation: &str,
+    pred: impl Fn(&ConversationEvent) -> bool,
+) -> ConversationEvent {
+    loop {
+        match next(events).await {
+            NotifyEvent::Conversation(ev)
+                if ev.conversation.id.as_str() == conversation && pred(&ev) =>
+            {
+                return ev;
+            }
+            NotifyEvent::Malformed(bad) => {
+                panic!("the emulator sent a frame we cannot read: {bad:?}")
+            }
+            _ => {}
+        }
+    }
+}
+
+fn state_of(ev: &ConversationEvent, participant: &str) -> Option<ParticipantState> {
+    ev.conversation
+        .participants
+        .iter()
+        .find(|p| p.id.as_str() == participant)
+        .and_then(|p| p.state.clone())
+}
+
+#[tokio::test]
+async fn a_subscribed_queue_delivers_the_drop_of_a_party() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (queue, conversation, parties) = rig.conference();
+    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    let (first, before) = until_resync(&mut events).await;
+    assert_eq!(first.reason, ResyncReason::Connected);
+    assert_eq!(first.queues, vec![QueueId::new(&queue)]);
+    let statuses: Vec<_> = before
+        .iter()
+        .filter_map(|e| {
+            if let NotifyEvent::Status(s) = e {
+                Some(s.code())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(statuses, ["connecting", "subscribing", "live"]);
+
+    let target = parties.last().expect("a party");
+    rig.patch_participant(&conversation, target, json!({"state": "disconnected"}))
+        .await;
+    let ev = until_event(&mut events, &conversation, |ev| {
+        state_of(ev, target).is_some_and(|s| s == ParticipantState::Disconnected)
+    })
+    .await;
+    assert_eq!(ev.queue_id, QueueId::new(&queue));
+    assert_eq!(
+        &*ev.topic,
+        format!("v2.routing.queues.{queue}.conversations.calls")
+    );
+    assert!(
+        ev.correlation_id.as_deref().is_some_and(|c| !c.is_empty()),
+        "the envelope's CorrelationId"
+    );
+    for other in parties.iter().filter(|p| *p != target) {
+        assert_eq!(
+            state_of(&ev, other),
+            Some(ParticipantState::Connected),
+            "the others stay"
+        );
+    }
+    assert!(handle.status().is_live());
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn close_sockets_fault_reconnects_and_resyncs_before_new_events() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (queue, conversation, parties) = rig.conference();
+    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    until_resync(&mut events).await;
+
+    rig.fault(json!({"kind": "close_sockets"})).await;
+    let (again, before) = until_resync(&mut events).await;
+    assert_eq!(again.reason, ResyncReason::Reconnected);
+    assert_eq!(again.queues, vec![QueueId::new(&queue)]);
+    assert!(
+        before
+            .iter()
+            .any(|e| matches!(e, NotifyEvent::Status(ConnectionStatus::Connecting))),
+        "{before:?}"
+    );
+    assert!(matches!(
+        before.last(),
+        Some(NotifyEvent::Status(ConnectionStatus::Live))
+    ));
+
+    rig.patch_participant(&conversation, &parties[0], json!({"muted": true}))
+        .await;
+    let ev = until_event(&mut events, &conversation, |ev| {
+        ev.conversation
+            .participants
+            .iter()
+            .any(|p| p.id.as_str() == parties[0] && p.muted == Some(true))
+    })
+    .await;
+    assert_eq!(ev.queue_id, QueueId::new(&queue));
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn socket_closing_fault_hands_over_without_leaving_live() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (queue, conversation, parties) = rig.conference();
+    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    until_resync(&mut events).await;
+
+    rig.fault(json!({"kind": "socket_closing", "graceMs": 1500}))
+        .await;
+    let (handover, before) = until_resync(&mut events).await;
+    assert_eq!(handover.reason, ResyncReason::Handover);
+    assert!(
+        !before.iter().any(|e| matches!(e, NotifyEvent::Status(_))),
+        "status stayed Live: {before:?}"
+    );
+
+    // Past the grace period the old socket is closed by the server; the client does not notice.
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    rig.patch_participant(&conversation, &parties[1], json!({"held": true}))
+        .await;
+    until_event(&mut events, &conversation, |ev| {
+        ev.conversation
+            .participants
+            .iter()
+            .any(|p| p.id.as_str() == parties[1] && p.held == Some(true))
+    })
+    .await;
+    assert!(handle.status().is_live());
+    while let Ok(event) = events.try_recv() {
+        assert!(
+            !matches!(event, NotifyEvent::Status(_) | NotifyEvent::Resync(_)),
+            "{event:?}"
+        );
+    }
+    handle.shutdown().await;
+}
+
+/// `drop_events` is invisible to the client: no status change, no Resync, no Malformed; the change simply
+/// never arrives, until the conversation's next change carries a full snapshot that includes it.
+#[tokio::test]
+async fn drop_events_fault_shows_up_only_as_a_missing_event() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (queue, conversation, parties) = rig.conference();
+    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    until_resync(&mut events).await;
+
+    rig.fault(json!({"kind": "drop_events", "count": 1})).await;
+    rig.patch_participant(&conversation, &parties[0], json!({"muted": true}))
+        .await;
+    if let Ok(Some(event)) = timeout(Duration::from_millis(800), events.recv()).await {
+        panic!("the dropped change produced {event:?}");
+    }
+    rig.patch_participant(&conversation, &parties[1], json!({"muted": true}))
+        .await;
+    let ev = until_event(&mut events, &conversation, |_| true).await;
+    let muted = |id: &str| {
+        ev.conversation
+            .participants
+            .iter()
+            .any(|p| p.id.as_str() == id && p.muted == Some(true))
+    };
+    assert!(muted(&parties[1]), "the second change arrived");
+    assert!(
+        muted(&parties[0]),
+        "its full snapshot also carries the first, dropped change"
+    );
+    assert!(handle.status().is_live());
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_watchdog_reconnects_a_silent_socket_and_pongs_keep_one_alive() {
+    // The emulator sends no heartbeat within the test; only answers to pings prove the socket is alive.
+    let rig = Rig::start(Duration::from_secs(3600)).await;
+    let (queue, _, _) = rig.conference();
+    let silent = NotifyConfig {
+        heartbeat_interval: Duration::from_millis(300),
+        missed_heartbeats: 2,
+        ping_interval: Duration::from_secs(3600),
+        ..fast_config()
+    };
+    let (handle, mut events) = rig.client(silent, vec![QueueId::new(&queue)]);
+    until_resync(&mut events).await;
+    let started = std::time::Instant::now();
+    let (again, _) = until_resync(&mut events).await;
+    assert_eq!(again.reason, ResyncReason::Reconnected);
+    assert!(
+        started.elapsed() >= Duration::from_millis(550),
+        "not before the watchdog limit"
+    );
+    handle.shutdown().await;
+
+    let pinging = NotifyConfig {
+        heartbeat_interval: Duration::from_millis(300),
+        missed_heartbeats: 2,
+        ping_interval: Duration::from_millis(100),
+        ..fast_config()
+    };
+    let (handle, mut events) = rig.client(pinging, vec![QueueId::new(&queue)]);
+    until_resync(&mut events).await;
+    if let Ok(Some(event)) = timeout(Duration::from_millis(1500), events.recv()).await {
+        panic!("pongs should keep the socket: {event:?}");
+    }
+    assert!(handle.status().is_live());
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn revoked_tokens_close_the_client_at_the_next_provisioning() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (queue, _, _) = rig.conference();
+    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    until_resync(&mut events).await;
+    rig.fault(json!({"kind": "revoke_tokens"})).await;
+    rig.fault(json!({"kind": "close_sockets"})).await;
+    loop {
+        if let NotifyEvent::Status(status) = next(&mut events).await {
+            assert!(
+                !matches!(status, ConnectionStatus::Live),
+                "must not come back with a revoked token"
+            );
+            if let ConnectionStatus::Closed { reason } = status {
+                assert_eq!(reason, CloseReason::SessionExpired);
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        handle.status(),
+        ConnectionStatus::Closed {
+            reason: CloseReason::SessionExpired
+        }
+    );
+}
+
+#[tokio::test]
+async fn queues_are_added_on_the_live_socket_without_reconnecting() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (queue, conversation, parties) = rig.conference();
+    let other = rig
+        .emulator
+        .world()
+        .queues()
+        .into_iter()
+        .map(|q| q.id)
+        .find(|id| *id != queue)
+        .expect("a second queue");
+    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&other)]);
+    until_resync(&mut events).await;
+
+    handle
+        .add_queues([QueueId::new(&queue)])
+        .await
+        .expect("added");
+    let (added, before) = until_resync(&mut events).await;
+    assert_eq!(
+        (added.reason, added.queues),
+        (ResyncReason::QueuesAdded, vec![QueueId::new(&queue)])
+    );
+    assert!(
+        !before.iter().any(|e| matches!(e, NotifyEvent::Status(_))),
+        "no reconnect: {before:?}"
+    );
+    rig.patch_participant(&conversation, &parties[0], json!({"muted": true}))
+        .await;
+    let ev = until_event(&mut events, &conversation, |_| true).await;
+    assert_eq!(ev.queue_id, QueueId::new(&queue));
+
+    // The emulator accepts topics for unknown queue ids (as it documents); the client just stays live.
+    let unknown = QueueId::new("00000000-0000-4000-8000-000000000000");
+    handle
+        .add_queues([unknown.clone()])
+        .await
+        .expect("accepted");
+    let (added, _) = until_resync(&mut events).await;
+    assert_eq!(added.queues, vec![unknown]);
+    assert!(handle.status().is_live());
+    handle.shutdown().await;
+}
