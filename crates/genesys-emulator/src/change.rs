@@ -521,3 +521,109 @@ fn apply_update(conv: &mut Conversation, idx: usize, u: &LegUpdate, now: DateTim
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ScenarioName;
+
+    fn world() -> World {
+        World::new(ScenarioName::Empty, 5, 0)
+    }
+
+    fn call(w: &mut World, extra: usize) -> String {
+        let q = w.queue_order[0].clone();
+        let agent = w
+            .ordered_users()
+            .find(|u| u.email == "agent1@demo.example")
+            .map(|u| u.id.clone())
+            .unwrap();
+        let mut parties = vec![
+            PartyRequest {
+                purpose: "customer".into(),
+                ..Default::default()
+            },
+            PartyRequest {
+                purpose: "agent".into(),
+                user_id: Some(agent),
+                ..Default::default()
+            },
+        ];
+        for _ in 0..extra {
+            parties.push(PartyRequest {
+                purpose: "external".into(),
+                ..Default::default()
+            });
+        }
+        w.change(Change::Create(NewCallRequest {
+            queue_id: Some(q),
+            parties,
+        }))
+        .unwrap()
+    }
+
+    fn drop_leg(w: &mut World, c: &str, idx: usize) -> Result<String, ChangeError> {
+        let pid = w.conversations[c].participants[idx].id.clone();
+        w.change(Change::Update {
+            conversation_id: c.to_owned(),
+            participant_id: pid,
+            update: LegUpdate {
+                state: Some(TargetState::Disconnected),
+                ..Default::default()
+            },
+        })
+    }
+
+    #[test]
+    fn conference_continues_until_one_party_is_left() {
+        let mut w = world();
+        let c = call(&mut w, 2); // customer, acd, agent, external, external
+        assert_eq!(w.conversations[&c].live_parties(), 4);
+        drop_leg(&mut w, &c, 3).unwrap();
+        assert!(w.conversations[&c].is_active());
+        drop_leg(&mut w, &c, 4).unwrap();
+        assert!(w.conversations[&c].is_active(), "two parties still talk");
+        drop_leg(&mut w, &c, 0).unwrap();
+        let conv = &w.conversations[&c];
+        assert!(!conv.is_active());
+        assert_eq!(conv.participants.len(), 5, "never removed");
+        assert_eq!(conv.participants[1].state, LegState::Terminated);
+        assert_eq!(
+            conv.participants[2].disconnect_type.as_deref(),
+            Some("peer")
+        );
+        assert_eq!(
+            conv.participants[0].disconnect_type.as_deref(),
+            Some("client")
+        );
+        assert_eq!(drop_leg(&mut w, &c, 2), Err(ChangeError::ConversationEnded));
+    }
+
+    #[test]
+    fn versions_bump_on_every_change_only() {
+        let mut w = world();
+        let c = call(&mut w, 1);
+        let v = w.conversations[&c].version;
+        assert_eq!(drop_leg(&mut w, &c, 3).map(|_| ()), Ok(()));
+        assert_eq!(w.conversations[&c].version, v + 1);
+        assert_eq!(drop_leg(&mut w, &c, 3), Err(ChangeError::LegEnded));
+        assert_eq!(w.conversations[&c].version, v + 1);
+        assert_eq!(w.events_published, 2, "create and drop published");
+    }
+
+    #[test]
+    fn confine_needs_a_conference_and_hold_needs_a_connected_leg() {
+        let mut w = world();
+        let c = call(&mut w, 0);
+        let pid = w.conversations[&c].participants[2].id.clone();
+        let confine = Change::Update {
+            conversation_id: c.clone(),
+            participant_id: pid,
+            update: LegUpdate {
+                confined: Some(true),
+                ..Default::default()
+            },
+        };
+        assert_eq!(w.change(confine), Err(ChangeError::CannotConfine));
+    }
+}

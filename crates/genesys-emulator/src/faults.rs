@@ -289,3 +289,58 @@ impl Faults {
         (ms > 0).then(|| Duration::from_millis(ms))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_faults_fire_then_disappear() {
+        let mut f = Faults::new(1);
+        f.add(FaultSpec::ServerError {
+            status: 502,
+            count: Some(2),
+            rate: None,
+            path_prefix: None,
+        });
+        assert_eq!(
+            f.forced_response("/oauth/token"),
+            None,
+            "default prefix is /api/v2"
+        );
+        assert_eq!(f.forced_response("/api/v2/x"), Some(Forced::Status(502)));
+        assert_eq!(f.forced_response("/api/v2/x"), Some(Forced::Status(502)));
+        assert_eq!(f.forced_response("/api/v2/x"), None);
+        assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn phantom_is_single_use_and_fault_json_round_trips() {
+        let mut f = Faults::new(1);
+        let spec: FaultSpec =
+            serde_json::from_str(r#"{"kind":"phantom_drop","participantId":"p1"}"#).unwrap();
+        f.add(spec);
+        assert!(!f.take_phantom("p2"));
+        assert!(f.take_phantom("p1"));
+        assert!(!f.take_phantom("p1"));
+        let v = serde_json::to_value(FaultSpec::RateLimit {
+            count: None,
+            rate: Some(0.5),
+            retry_after: Some(3),
+            path_prefix: None,
+        })
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"kind":"rate_limit","rate":0.5,"retryAfter":3})
+        );
+        assert!(
+            FaultSpec::DropEvents {
+                count: None,
+                rate: Some(2.0)
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}

@@ -318,3 +318,56 @@ impl Notifier {
         self.channels.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_patterns() {
+        assert_eq!(
+            Topic::parse("v2.routing.queues.abc-1.conversations.calls"),
+            Some(Topic::QueueCalls("abc-1".into()))
+        );
+        assert_eq!(
+            Topic::parse("v2.users.u1.conversations"),
+            Some(Topic::UserConversations("u1".into()))
+        );
+        assert_eq!(Topic::parse("v2.users..conversations"), None);
+        assert_eq!(Topic::parse("v2.users.a.b.conversations"), None);
+        assert_eq!(Topic::parse("v2.conversations.calls"), None);
+        assert_eq!(Topic::parse("v2.routing.queues.x\".conversations"), None);
+    }
+
+    #[test]
+    fn envelope_is_valid_json_with_the_platform_fields() {
+        let text = envelope("v2.users.u1.conversations.calls", r#"{"id":"c1"}"#);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["topicName"], "v2.users.u1.conversations.calls");
+        assert_eq!(v["version"], "2");
+        assert_eq!(v["eventBody"]["id"], "c1");
+        assert!(v["metadata"]["CorrelationId"].is_string());
+    }
+
+    #[test]
+    fn publish_reaches_only_connected_subscribers_in_order() {
+        let mut n = Notifier::default();
+        let (a, _, _) = n.create("owner", Some("u"), "client", "http://127.0.0.1:1");
+        let (b, _, _) = n.create("owner", Some("u"), "client", "http://127.0.0.1:1");
+        n.set_topics(&a, vec!["t".into()]);
+        n.set_topics(&b, vec!["t".into()]);
+        let (_, mut rx) = n.connect(&a).unwrap();
+        assert_eq!(n.publish("t", "1", None), 1, "b has no socket");
+        assert_eq!(n.publish("t", "2", None), 1);
+        assert_eq!(n.publish("other", "3", None), 0);
+        let first = rx.try_recv().unwrap();
+        let second = rx.try_recv().unwrap();
+        match (first, second) {
+            (Outbound::Event { text: x, .. }, Outbound::Event { text: y, .. }) => {
+                assert!(x.contains("\"eventBody\":1"));
+                assert!(y.contains("\"eventBody\":2"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
