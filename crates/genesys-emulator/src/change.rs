@@ -40,13 +40,16 @@ pub struct NewCallRequest {
 /// The state a participant PATCH may ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetState {
+    /// Answer.
     Connected,
+    /// Hang up.
     Disconnected,
 }
 
 /// The recognised part of a `MediaParticipantRequest`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LegUpdate {
+    /// `connected` answers an alerting leg; `disconnected` drops the leg.
     pub state: Option<TargetState>,
     pub muted: Option<bool>,
     pub held: Option<bool>,
@@ -64,26 +67,32 @@ impl LegUpdate {
 /// Every kind of state change.
 #[derive(Debug, Clone)]
 pub enum Change {
+    /// A call starts (with the ACD leg when it comes in on a queue).
     Create(NewCallRequest),
+    /// A party joins a live call (it becomes a conference).
     Join {
         conversation_id: String,
         party: PartyRequest,
     },
+    /// A participant PATCH takes effect (after the patch delay).
     Update {
         conversation_id: String,
         participant_id: String,
         update: LegUpdate,
     },
+    /// One `calls[]` entry ends (communication PATCH).
     EndCommunication {
         conversation_id: String,
         participant_id: String,
         communication_id: String,
     },
+    /// A party hangs up by itself.
     Leave {
         conversation_id: String,
         participant_id: String,
         disconnect_type: String,
     },
+    /// The whole call ends for everyone.
     End {
         conversation_id: String,
         disconnect_type: String,

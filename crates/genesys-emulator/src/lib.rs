@@ -5,23 +5,23 @@
 //! Every conversation mutation goes through [`World::change`], which publishes the new
 //! snapshot to the notification topics; no event is ever scripted beside a state change.
 
-pub mod api;
-pub mod change;
+mod api;
+mod change;
 mod churn;
-pub mod config;
-pub mod control;
-pub mod errors;
-pub mod factory;
-pub mod faults;
-pub mod ids;
+mod config;
+mod control;
+mod errors;
+mod factory;
+mod faults;
+mod ids;
 pub(crate) mod middleware;
-pub mod model;
-pub mod notify;
-pub mod oauth;
-pub mod render;
-pub mod scenario;
-pub mod tokens;
-pub mod world;
+mod model;
+mod notify;
+mod oauth;
+mod render;
+mod scenario;
+mod tokens;
+mod world;
 mod ws;
 
 use std::net::SocketAddr;
@@ -38,13 +38,14 @@ pub use change::{Change, ChangeError, LegUpdate, NewCallRequest, PartyRequest, T
 pub use config::{EmulatorConfig, ScenarioName};
 pub use control::ClientRequest;
 pub use faults::{ActiveFault, FaultSpec};
+pub use model::LegState;
 pub use scenario::{
     AGENT_COUNT, CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, OBSERVER_EMAIL,
     ORG_ID, ORG_NAME, PERM_CONVERSATION_DETAIL, PERM_DISCONNECT, PERM_QUEUE_OBSERVATION,
     PERM_QUEUE_VIEW, PERM_VIEW, PUBLIC_CLIENT_ID, QUEUE_NAMES, SERVICE_CLIENT_ID, SUPERVISOR_EMAIL,
     agent_email,
 };
-pub use world::{EventStats, QueueInfo, RequestRecord, UserInfo, World, WorldHandle};
+pub use world::{EventStats, QueueInfo, RequestRecord, UserInfo, WorldHandle};
 pub use ws::{HEARTBEAT, PONG};
 
 use crate::errors::ApiError;

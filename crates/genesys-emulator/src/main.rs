@@ -49,25 +49,33 @@ fn parse_scenario(s: &str) -> Result<ScenarioName, String> {
     s.parse()
 }
 
-async fn stop_signal() {
+/// Installs the stop handlers (before the listen line is printed, so a supervisor that sends
+/// SIGTERM right after reading it still gets a clean exit) and returns a future that waits.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {},
-                    _ = term.recv() => {},
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut t), Some(mut i)) => {
+                    tokio::select! {
+                        _ = t.recv() => {},
+                        _ = i.recv() => {},
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -76,6 +84,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -97,6 +106,7 @@ async fn main() -> ExitCode {
         rate_limit_per_minute: args.rate_limit,
         latency: Duration::from_millis(args.latency_ms),
     };
+    let stop = stop_signal();
     let emulator = match genesys_emulator::start(config).await {
         Ok(e) => e,
         Err(e) => {
@@ -109,7 +119,7 @@ async fn main() -> ExitCode {
         let _ = writeln!(out, "listening on {}", emulator.base_url());
         let _ = out.flush();
     }
-    stop_signal().await;
+    stop.await;
     tracing::info!("stopping");
     emulator.shutdown().await;
     ExitCode::SUCCESS

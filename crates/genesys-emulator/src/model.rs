@@ -50,13 +50,6 @@ pub struct User {
     pub queue_ids: Vec<String>,
 }
 
-impl User {
-    /// Whether the user holds the permission.
-    pub fn has(&self, permission: &str) -> bool {
-        self.permissions.iter().any(|p| p == permission)
-    }
-}
-
 /// A routing queue.
 #[derive(Debug, Clone)]
 pub struct Queue {
@@ -66,7 +59,7 @@ pub struct Queue {
 }
 
 /// An OAuth client registered in the org.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthClient {
     pub id: String,
@@ -79,6 +72,18 @@ pub struct OAuthClient {
     pub grants: Vec<String>,
     /// Permissions a client-credentials token of this client carries (its roles).
     pub permissions: Vec<String>,
+}
+
+impl std::fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret never appears in Debug output.
+        f.debug_struct("OAuthClient")
+            .field("id", &self.id)
+            .field("public", &self.secret.is_none())
+            .field("redirect_uris", &self.redirect_uris)
+            .field("grants", &self.grants)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OAuthClient {

@@ -312,11 +312,6 @@ impl Notifier {
     pub fn len(&self) -> usize {
         self.channels.len()
     }
-
-    /// Whether there are no channels.
-    pub fn is_empty(&self) -> bool {
-        self.channels.is_empty()
-    }
 }
 
 #[cfg(test)]
