@@ -267,3 +267,24 @@ async fn communication_patch() {
     assert_eq!(accepted.status, 200);
     assert_eq!(accepted.correlation_id.as_deref(), Some(CORRELATION));
 }
+
+#[tokio::test]
+async fn connection_failure_on_patch_is_not_retried() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let client = genesys_client::Client::builder(
+        genesys_client::Environment::custom(&format!("http://127.0.0.1:{port}")).unwrap(),
+    )
+    .token_source(genesys_client::StaticToken::new(TOKEN))
+    .retry_policy(fast_retry())
+    .build()
+    .unwrap();
+    let (c, p) = ids();
+    let err = client
+        .patch_participant(&c, &p, &MediaParticipantRequest::disconnect())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unreachable);
+    assert!(err.to_string().contains("after 1 attempt"), "{err}");
+}
