@@ -41,9 +41,9 @@ pub enum AuthError {
         /// OAuth `error_description`, when given.
         description: Option<String>,
     },
-    /// The token endpoint refused or could not be reached.
+    /// The token endpoint refused the code or could not be reached.
     #[error("the sign-in could not be completed: {0}")]
-    TokenRequest(String),
+    TokenRequest(#[source] genesys_client::Error),
     /// The access token expired or was revoked and cannot be renewed: the user must sign in again.
     #[error("your session has expired; sign in again")]
     SessionExpired,
@@ -55,7 +55,13 @@ pub enum AuthError {
     Store(#[from] TokenStoreError),
     /// The API call that identifies the signed-in user failed.
     #[error("signed in, but the user profile could not be read: {0}")]
-    Profile(String),
+    Profile(#[source] genesys_client::Error),
+    /// A Genesys call made by the session failed (e.g. the refresh could not reach the server).
+    #[error(transparent)]
+    Api(genesys_client::Error),
+    /// A background task failed unexpectedly.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The sign-in settings are unusable (bad path, plain HTTP to a non-loopback host, ...).
     #[error("invalid sign-in settings: {reason}")]
     InvalidConfig {

@@ -1,11 +1,17 @@
 //! Sign-in: PKCE through the system browser and a loopback redirect, sessions that refresh when
 //! they can and say "sign in again" when they cannot.
 
+mod environment;
 mod error;
 mod loopback;
+mod session;
+mod sign_in;
 
+pub use environment::environment_label;
 pub use error::AuthError;
 pub use loopback::{
     DEFAULT_CALLBACK_TIMEOUT, DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_PORT, LoopbackConfig,
     LoopbackListener,
 };
+pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionOptions, SessionStatus, SessionUser};
+pub use sign_in::{SignIn, SignInConfig};

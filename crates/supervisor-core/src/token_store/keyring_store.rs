@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AccountKey, Secret, StoredSession, TokenStore, TokenStoreError};
+use genesys_model::{AccessToken, ClientSecret, RefreshToken};
+
+use super::{AccountKey, StoredSession, TokenStore, TokenStoreError};
 
 /// Service name of every Bridgekeeper keyring entry (one entry per [`AccountKey`]).
 pub const KEYRING_SERVICE: &str = "io.bridgekeeper.desktop";
@@ -55,10 +57,16 @@ impl SessionDto {
             client_id: s.client_id.clone(),
             user_id: s.user_id.clone(),
             user_name: s.user_name.clone(),
-            access_token: s.access_token.expose().to_owned(),
+            access_token: s.access_token.expose_secret().to_owned(),
             expires_at: s.expires_at,
-            refresh_token: s.refresh_token.as_ref().map(|t| t.expose().to_owned()),
-            client_secret: s.client_secret.as_ref().map(|t| t.expose().to_owned()),
+            refresh_token: s
+                .refresh_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            client_secret: s
+                .client_secret
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
         }
     }
 
@@ -73,10 +81,10 @@ impl SessionDto {
             client_id: self.client_id,
             user_id: self.user_id,
             user_name: self.user_name,
-            access_token: Secret::new(self.access_token),
+            access_token: AccessToken::new(self.access_token),
             expires_at: self.expires_at,
-            refresh_token: self.refresh_token.map(Secret::new),
-            client_secret: self.client_secret.map(Secret::new),
+            refresh_token: self.refresh_token.map(RefreshToken::new),
+            client_secret: self.client_secret.map(ClientSecret::new),
         })
     }
 }
@@ -285,8 +293,8 @@ mod tests {
         assert_eq!(store.load(&key).expect("load"), Some(first.clone()));
 
         let mut rotated = first.clone();
-        rotated.access_token = Secret::new("access-rotated");
-        rotated.refresh_token = Some(Secret::new("refresh-rotated"));
+        rotated.access_token = AccessToken::new("access-rotated");
+        rotated.refresh_token = Some(RefreshToken::new("refresh-rotated"));
         store.save(&key, &rotated).expect("replace");
         assert_eq!(store.load(&key).expect("load"), Some(rotated));
 
@@ -332,7 +340,7 @@ mod tests {
             raw.contains("\"accessToken\":\"access-abc\""),
             "keyring holds the DTO"
         );
-        assert!(!raw.contains("[redacted]"));
+        assert!(!raw.contains("redacted"));
 
         raw_entry
             .set_password("tok-GARBAGE not json")

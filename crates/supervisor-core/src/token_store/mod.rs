@@ -10,6 +10,7 @@ mod secret;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use genesys_model::{AccessToken, ClientSecret, RefreshToken};
 
 pub use keyring_store::{KEYRING_SERVICE, KeyringStore};
 pub use memory::MemoryStore;
@@ -53,7 +54,8 @@ impl fmt::Display for AccountKey {
 
 /// Everything needed to resume a sign-in without the browser: kept only in the keyring and memory.
 ///
-/// Secret fields are [`Secret`]s, so `Debug` on this struct is safe to log.
+/// Secret fields are the redacting types of `genesys-model` (their `Debug` prints `<redacted>`, they
+/// have no `Serialize`), so `Debug` on this struct is safe to log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredSession {
     /// Region name (`us_east_1`) or explicit loopback API base URL the tokens belong to.
@@ -65,13 +67,13 @@ pub struct StoredSession {
     /// Display name of the signed-in supervisor, when the API gave one.
     pub user_name: Option<String>,
     /// Bearer token for API calls.
-    pub access_token: Secret,
+    pub access_token: AccessToken,
     /// When the access token stops working (from the token response's `expires_in`).
     pub expires_at: DateTime<Utc>,
     /// Present only for confidential clients: PKCE clients cannot refresh.
-    pub refresh_token: Option<Secret>,
+    pub refresh_token: Option<RefreshToken>,
     /// Present only for confidential clients: needed for the refresh grant.
-    pub client_secret: Option<Secret>,
+    pub client_secret: Option<ClientSecret>,
 }
 
 /// Why a store operation failed; messages never contain token material.
@@ -128,12 +130,12 @@ pub(crate) fn sample_session(client_id: &str) -> StoredSession {
         client_id: client_id.into(),
         user_id: "user-1".into(),
         user_name: Some("Sam \"Sup\" Visor, Jr.".into()),
-        access_token: Secret::new("access-abc"),
+        access_token: AccessToken::new("access-abc"),
         expires_at: DateTime::parse_from_rfc3339("2030-01-02T03:04:05Z")
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default(),
-        refresh_token: Some(Secret::new("refresh-def")),
-        client_secret: Some(Secret::new("client-secret-ghi")),
+        refresh_token: Some(RefreshToken::new("refresh-def")),
+        client_secret: Some(ClientSecret::new("client-secret-ghi")),
     }
 }
 
@@ -157,7 +159,7 @@ mod tests {
         for secret in ["access-abc", "refresh-def", "client-secret-ghi"] {
             assert!(!dbg.contains(secret), "{secret} leaked in {dbg}");
         }
-        assert!(dbg.contains("[redacted]"));
+        assert!(dbg.contains("redacted"));
     }
 
     #[test]

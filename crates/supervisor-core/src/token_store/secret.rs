@@ -1,4 +1,5 @@
-//! A string that must never be printed: refresh tokens and client secrets.
+//! A string that must never be printed: the OAuth authorization code and similar one-off secrets
+//! (tokens and client secrets use the typed secrets of `genesys-model`).
 
 use std::fmt;
 
