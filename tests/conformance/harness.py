@@ -313,6 +313,14 @@ def find_ended_leg(emu: Emu) -> tuple[dict, dict]:
 # Sign-in through the SDK
 # --------------------------------------------------------------------------------------------------
 
+def mk(cls: type, **attrs: Any) -> Any:
+    """Builds an SDK model: its constructors take no arguments; the property setters validate enums."""
+    obj = cls()
+    for name, value in attrs.items():
+        setattr(obj, name, value)
+    return obj
+
+
 def new_verifier() -> str:
     """43..128 chars of [A-Za-z0-9-._~], as the SDK's own generate_pkce_code_verifier makes them."""
     return gc.ApiClient(host="http://127.0.0.1:1").generate_pkce_code_verifier(64)

@@ -125,7 +125,7 @@ def _outdated(obj: Any, path: str, problems: list[str]) -> None:
     if hasattr(obj, "swagger_types") and hasattr(obj, "attribute_map"):
         for attr in obj.swagger_types:
             item = getattr(obj, attr)
-            if item == OUTDATED:
+            if isinstance(item, str) and item == OUTDATED:
                 problems.append(f"{path}.{obj.attribute_map[attr]}: SDK mapped the value to {OUTDATED}")
             else:
                 _outdated(item, f"{path}.{obj.attribute_map[attr]}", problems)

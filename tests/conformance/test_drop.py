@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from harness import (
+    DISCONNECT_PERMISSION,
     ENDED_STATES,
     ApiException,
     assert_api_error,
@@ -19,6 +20,7 @@ from harness import (
     gc,
     header,
     live_parties,
+    mk,
     new_uuid,
     user_of,
     wait_for,
@@ -30,7 +32,7 @@ SETTLE_S = 0.5  # ten patch delays: long enough for any (wrongly) applied change
 
 def drop(sdk, conv_id: str, part_id: str) -> None:
     result = sdk.conversations.patch_conversations_call_participant(
-        conv_id, part_id, gc.MediaParticipantRequest(state="disconnected"))
+        conv_id, part_id, mk(gc.MediaParticipantRequest, state="disconnected"))
     assert result is None  # 202 with an empty body: the SDK returns None
     assert sdk.client.last_response.status == 202, sdk.client.last_response.status
     assert sdk.client.last_response.data in ("", None), f"202 body must be empty: {sdk.client.last_response.data!r}"
@@ -79,7 +81,7 @@ def test_drop_is_asynchronous(emu, supervisor):
 def test_generic_participant_patch_drops_too(emu, supervisor):
     conv, target = find_conference(emu)
     supervisor.conversations.patch_conversation_participant(
-        conv["id"], target["id"], gc.MediaParticipantRequest(state="disconnected"))
+        conv["id"], target["id"], mk(gc.MediaParticipantRequest, state="disconnected"))
     assert supervisor.client.last_response.status == 202
     wait_for(lambda: states(supervisor, conv["id"])[target["id"]] == "disconnected", what="generic PATCH to apply")
 
@@ -127,11 +129,14 @@ def test_drop_twice_second_is_refused_once_applied(emu, supervisor):
     assert_api_error(err.value, 400, "conversation.error.call.disconnected")
 
 
-def test_agent_without_disconnect_permission_is_refused(emu, agent):
-    me = agent.users.get_users_me()
+@pytest.mark.parametrize("who", ["agent", "observer"])
+def test_user_without_disconnect_permission_is_refused(emu, who, request):
+    caller = request.getfixturevalue(who)
+    me = caller.users.get_users_me(expand=["authorization"])
+    assert DISCONNECT_PERMISSION not in me.authorization.permissions
     conv, target = find_conference(emu, exclude_user=me.id)
     with pytest.raises(ApiException) as err:
-        drop(agent, conv["id"], target["id"])
+        drop(caller, conv["id"], target["id"])
     assert_api_error(err.value, (403, 404), ("missing.any.permissions", "conversation.error.not.conversation.participant"))
     time.sleep(SETTLE_S)
     truth = {p["id"]: p["state"] for p in emu.truth_conversation(conv["id"])["participants"]}
@@ -190,7 +195,7 @@ def test_bad_enum_value_is_invalid_value(emu, supervisor):
 def test_sdk_outdated_enum_placeholder_is_refused_not_applied(emu, supervisor):
     """What an old SDK would send for a state it does not know must not be taken as a drop."""
     conv, target = find_conference(emu)
-    req = gc.MediaParticipantRequest(state="gone")
+    req = mk(gc.MediaParticipantRequest, state="gone")
     assert req.state == "outdated_sdk_version"
     with pytest.raises(ApiException) as err:
         supervisor.conversations.patch_conversations_call_participant(conv["id"], target["id"], req)
@@ -229,7 +234,7 @@ def test_two_party_call_ends_for_both(emu, supervisor):
 def test_mute_and_hold_are_applied(emu, supervisor):
     conv, target = find_conference(emu)
     supervisor.conversations.patch_conversations_call_participant(
-        conv["id"], target["id"], gc.MediaParticipantRequest(muted=True, held=True))
+        conv["id"], target["id"], mk(gc.MediaParticipantRequest, muted=True, held=True))
     got = wait_for(
         lambda: next((p for p in supervisor.conversations.get_conversations_call(conv["id"]).participants
                       if p.id == target["id"] and p.muted and p.held), None),
@@ -254,10 +259,10 @@ def test_communication_patch_ends_one_calls_entry(emu, supervisor):
     cid, pid, comm = found
     with pytest.raises(ApiException) as err:
         supervisor.conversations.patch_conversations_call_participant_communication(
-            cid, pid, comm, gc.MediaParticipantRequest(state="connected"))
+            cid, pid, comm, mk(gc.MediaParticipantRequest, state="connected"))
     assert_api_error(err.value, 400, "communication.state.required")
     supervisor.conversations.patch_conversations_call_participant_communication(
-        cid, pid, comm, gc.MediaParticipantRequest(state="disconnected"))
+        cid, pid, comm, mk(gc.MediaParticipantRequest, state="disconnected"))
     assert supervisor.client.last_response.status in (200, 202)
 
     def comm_state():

@@ -8,11 +8,11 @@ import pytest
 import urllib3
 
 from harness import (
+    SDK_TIMEOUT,
+    STANDARD_ARGS,
     ApiException,
     Emu,
     EmulatorProcess,
-    SDK_TIMEOUT,
-    STANDARD_ARGS,
     assert_api_error,
     header,
     sign_in_pkce,
@@ -112,8 +112,24 @@ def test_per_token_rate_limit(tight_emulator):
     assert other.users.get_users_me().id
 
 
-def test_sigterm_stops_cleanly():
+def test_sigterm_after_serving_exits_cleanly(emu):
     proc = EmulatorProcess().start()
-    code = proc.exited_cleanly_on_sigterm()
-    assert code is not None, "emulator ignored SIGTERM for 5 s"
+    try:
+        Emu(proc.base_url, proc.port).users()  # it serves
+        code = proc.exited_cleanly_on_sigterm()
+    finally:
+        proc.stop()
     assert code == 0, f"exit code after SIGTERM: {code} (a clean shutdown exits 0)"
+
+
+def test_sigterm_right_after_the_listening_line_exits_cleanly():
+    """A supervisor may stop the emulator as soon as it has read the first line. The SIGTERM handler
+    must already be installed then; otherwise the default action kills the process (-15)."""
+    codes = []
+    for _ in range(20):
+        proc = EmulatorProcess().start()
+        try:
+            codes.append(proc.exited_cleanly_on_sigterm())
+        finally:
+            proc.stop()
+    assert all(c == 0 for c in codes), f"exit codes of 20 immediate SIGTERMs: {codes}"

@@ -15,6 +15,7 @@ from harness import (
     find_conference,
     gc,
     live_parties,
+    mk,
     queue_of,
     user_of,
 )
@@ -38,6 +39,8 @@ class Socket:
             return None
         if isinstance(raw, bytes):
             raw = raw.decode("utf-8")
+        if raw == "":  # websocket-client returns "" once the server's close frame arrived
+            raise websocket.WebSocketConnectionClosedException("closed by the server")
         msg = json.loads(raw)
         self.seen.append(msg)
         return msg
@@ -104,18 +107,18 @@ def test_subscriptions_put_post_get_delete(emu, supervisor):
     q_topic = f"v2.routing.queues.{qid}.conversations.calls"
     u_topic = f"v2.users.{me.id}.conversations.calls"
 
-    put = supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=q_topic)])
+    put = supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=q_topic)])
     assert isinstance(put, gc.ChannelTopicEntityListing)
     assert [t.id for t in put.entities] == [q_topic]
     assert put.entities[0].state in (None, "Permitted")
 
-    post = supervisor.notifications.post_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=u_topic)])
+    post = supervisor.notifications.post_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=u_topic)])
     assert sorted(t.id for t in post.entities) == sorted([q_topic, u_topic])
 
     got = supervisor.notifications.get_notifications_channel_subscriptions(ch.id)
     assert sorted(t.id for t in got.entities) == sorted([q_topic, u_topic])
 
-    replaced = supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=u_topic)])
+    replaced = supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=u_topic)])
     assert [t.id for t in replaced.entities] == [u_topic]
 
     supervisor.notifications.delete_notifications_channel_subscriptions(ch.id)
@@ -126,7 +129,7 @@ def test_invalid_topic_is_refused(emu, supervisor):
     ch = supervisor.notifications.post_notifications_channels()
     with pytest.raises(ApiException) as err:
         supervisor.notifications.put_notifications_channel_subscriptions(
-            ch.id, [gc.ChannelTopic(id="v2.not.a.real.topic")])
+            ch.id, [mk(gc.ChannelTopic, id="v2.not.a.real.topic")])
     assert_api_error(err.value, 400, "notification.invalid.topic")
 
 
@@ -145,11 +148,11 @@ def test_drop_event_arrives_on_the_queue_topic(emu, supervisor, sockets):
     qid = queue_of(conv)
     topic = f"v2.routing.queues.{qid}.conversations.calls"
     ch = supervisor.notifications.post_notifications_channels()
-    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=topic)])
+    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=topic)])
     sock = sockets(ch.connect_uri)
 
     supervisor.conversations.patch_conversations_call_participant(
-        conv["id"], target["id"], gc.MediaParticipantRequest(state="disconnected"))
+        conv["id"], target["id"], mk(gc.MediaParticipantRequest, state="disconnected"))
 
     msg = sock.wait_for(
         lambda m: m.get("topicName") == topic and m.get("eventBody", {}).get("id") == conv["id"]
@@ -176,10 +179,10 @@ def test_drop_event_arrives_on_the_dropped_users_topic(emu, supervisor, sockets)
         pytest.skip("the chosen party is not a user")
     topic = f"v2.users.{uid}.conversations.calls"
     ch = supervisor.notifications.post_notifications_channels()
-    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=topic)])
+    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=topic)])
     sock = sockets(ch.connect_uri)
     supervisor.conversations.patch_conversations_call_participant(
-        conv["id"], target["id"], gc.MediaParticipantRequest(state="disconnected"))
+        conv["id"], target["id"], mk(gc.MediaParticipantRequest, state="disconnected"))
     msg = sock.wait_for(
         lambda m: m.get("topicName") == topic and m.get("eventBody", {}).get("id") == conv["id"]
         and participant(m["eventBody"], target["id"]).get("state") == "disconnected",
@@ -193,7 +196,7 @@ def test_no_event_for_a_body_that_changes_nothing(emu, supervisor, sockets):
     conv, target = find_conference(emu)
     topic = f"v2.routing.queues.{queue_of(conv)}.conversations.calls"
     ch = supervisor.notifications.post_notifications_channels()
-    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=topic)])
+    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=topic)])
     sock = sockets(ch.connect_uri)
     supervisor.raw("PATCH", f"/api/v2/conversations/calls/{conv['id']}/participants/{target['id']}",
                    {"dispositionCode": "X", "dropReason": "Y"})
@@ -261,28 +264,27 @@ def test_21st_channel_evicts_one(emu, supervisor, sockets):
 
 
 def test_evicted_channel_socket_is_closed(emu, supervisor, sockets):
-    oldest = supervisor.notifications.post_notifications_channels()
-    sock = sockets(oldest.connect_uri)
-    sock.wait_for(lambda m: m.get("topicName") == "channel.metadata", timeout=3.0, what="first heartbeat")
-    rest = [supervisor.notifications.post_notifications_channels() for _ in range(19)]
-    for c in rest:  # use the newer ones so the connected one is the least recently used
+    """With every channel connected, the least recently used one goes and its socket is closed."""
+    channels = [supervisor.notifications.post_notifications_channels() for _ in range(20)]
+    socks = [sockets(c.connect_uri) for c in channels]
+    for s in socks:
+        s.wait_for(lambda m: m.get("topicName") == "channel.metadata", timeout=3.0, what="first heartbeat")
+    for c in channels[1:]:  # use every channel but the first
         supervisor.notifications.get_notifications_channel_subscriptions(c.id)
     supervisor.notifications.post_notifications_channels()
     evicted = []
-    for c in [oldest, *rest]:
+    for c in channels:
         try:
             supervisor.notifications.head_notifications_channel(c.id)
         except ApiException as err:
             assert err.status == 404
             evicted.append(c.id)
-    assert len(evicted) == 1, evicted
-    if evicted[0] != oldest.id:
-        pytest.skip(f"the emulator evicted {evicted[0]} (not the connected channel): eviction prefers idle channels")
+    assert evicted == [channels[0].id], f"expected the least recently used {channels[0].id}, evicted {evicted}"
     deadline = time.monotonic() + 3.0
     closed = False
     while time.monotonic() < deadline and not closed:
         try:
-            sock.next(deadline - time.monotonic())
+            socks[0].next(deadline - time.monotonic())
         except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
             closed = True
     assert closed, "the evicted channel's socket stayed open"

@@ -176,3 +176,24 @@ def test_token_endpoint_error_shape(emu):
     body = json.loads(resp.text)
     assert body.get("error") == "unsupported_grant_type"
     assert body.get("error_description") and body.get("description")
+
+
+def test_tokens_never_reach_the_request_log_or_the_logs(emu, emulator_process):
+    """Contract: the request log records who and what, never tokens; nor do the emulator's own logs."""
+    sdk, data = _confidential_sign_in(emu)
+    sdk.users.get_users_me()
+    sdk.client.refresh_code_authorization_token(CONFIDENTIAL_CLIENT, DEMO_SECRET, data["refresh_token"])
+    sdk.users.get_users_me()
+    secrets_seen = {
+        "first access token": data["access_token"],
+        "first refresh token": data["refresh_token"],
+        "current access token": sdk.client.access_token,
+        "current refresh token": sdk.client.refresh_token,
+        "client secret": DEMO_SECRET,
+    }
+    log_text = json.dumps(emu.request_log())
+    assert "/api/v2/users/me" in log_text, "the request log should record the calls"
+    stderr = emulator_process.stderr_tail(100000)
+    for what, value in secrets_seen.items():
+        assert value not in log_text, f"{what} appears in GET /_emulator/requests"
+        assert value not in stderr, f"{what} appears in the emulator's stderr log"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from harness import (
@@ -13,6 +15,7 @@ from harness import (
     find_conference,
     gc,
     live_parties,
+    mk,
     new_uuid,
     queue_of,
 )
@@ -99,18 +102,19 @@ def test_routing_queue_by_id_and_my_queues(supervisor):
 
 def _observations_query(queue_ids: list[str], media_type: str | None = None) -> "gc.QueueObservationQuery":
     """The shape of Genesys' own real-time queue observation tutorial: an `or` of queueId predicates."""
-    preds = [gc.QueueObservationQueryPredicate(type="dimension", dimension="queueId", operator="matches", value=q)
+    preds = [mk(gc.QueueObservationQueryPredicate, type="dimension", dimension="queueId", operator="matches", value=q)
              for q in queue_ids]
     if media_type is None:
-        flt = gc.QueueObservationQueryFilter(type="or", predicates=preds)
+        flt = mk(gc.QueueObservationQueryFilter, type="or", predicates=preds)
     else:
-        flt = gc.QueueObservationQueryFilter(
+        flt = mk(
+            gc.QueueObservationQueryFilter,
             type="and",
-            clauses=[gc.QueueObservationQueryClause(type="or", predicates=preds)],
-            predicates=[gc.QueueObservationQueryPredicate(dimension="mediaType", value=media_type)],
+            clauses=[mk(gc.QueueObservationQueryClause, type="or", predicates=preds)],
+            predicates=[mk(gc.QueueObservationQueryPredicate, dimension="mediaType", value=media_type)],
         )
-    return gc.QueueObservationQuery(filter=flt, metrics=["oInteracting", "oWaiting", "oAlerting"],
-                                    detail_metrics=["oInteracting"])
+    return mk(gc.QueueObservationQuery, filter=flt, metrics=["oInteracting", "oWaiting", "oAlerting"],
+              detail_metrics=["oInteracting"])
 
 
 def _interacting(conv: dict) -> bool:
@@ -147,6 +151,42 @@ def test_queue_observations_give_live_conversation_ids(emu, supervisor, media_ty
     expected = {cid for cid, c in truth.items() if live_parties(c) and _interacting(c)}
     assert expected, "demo scenario has no interacting queue conversations"
     assert seen == expected, f"missing {expected - seen}, unexpected {seen - expected}"
+
+
+def _details_query(queue_id: str | None) -> "gc.ConversationQuery":
+    now = datetime.now(timezone.utc)
+    fmt = "%Y-%m-%dT%H:%M:%S.000Z"
+    interval = f"{(now - timedelta(days=1)).strftime(fmt)}/{(now + timedelta(hours=1)).strftime(fmt)}"
+    active = mk(gc.ConversationDetailQueryFilter, type="and", predicates=[
+        mk(gc.ConversationDetailQueryPredicate, type="dimension", dimension="conversationEnd", operator="notExists")])
+    query = mk(gc.ConversationQuery, interval=interval, conversation_filters=[active], order="asc",
+               order_by="conversationStart", paging=mk(gc.PagingSpec, page_size=100, page_number=1))
+    if queue_id:
+        query.segment_filters = [mk(gc.SegmentDetailQueryFilter, type="and", predicates=[
+            mk(gc.SegmentDetailQueryPredicate, type="dimension", dimension="queueId", operator="matches", value=queue_id)])]
+    return query
+
+
+def test_conversation_details_query_finds_active_queue_conversations(emu, supervisor):
+    truth = emu.truth()
+    qid = next(queue_of(c) for c in truth if live_parties(c) and queue_of(c))
+    resp = supervisor.analytics.post_analytics_conversations_details_query(_details_query(qid))
+    assert isinstance(resp, gc.AnalyticsConversationQueryResponse)
+    got = sorted(c.conversation_id for c in resp.conversations or [])
+    expected = sorted(c["id"] for c in truth if live_parties(c) and queue_of(c) == qid)
+    assert got == expected, f"missing {set(expected) - set(got)}, unexpected {set(got) - set(expected)}"
+    assert resp.total_hits == len(expected)
+    for c in resp.conversations:
+        assert c.conversation_end is None and c.conversation_start is not None
+        assert c.participants and all(p.sessions for p in c.participants)
+
+
+def test_conversation_details_query_requires_interval(supervisor):
+    query = _details_query(None)
+    query.interval = None
+    with pytest.raises(ApiException) as err:
+        supervisor.analytics.post_analytics_conversations_details_query(query)
+    assert_api_error(err.value, 400, ("bad.request", "invalid.value", "missing.interval"))
 
 
 def test_call_conversation_matches_truth(emu, supervisor):

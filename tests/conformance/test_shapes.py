@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness import ApiException, find_conference, gc, live_parties, queue_of
+from harness import ApiException, find_conference, gc, live_parties, mk, queue_of
 from sdkcheck import all_problems
 
 
@@ -33,9 +33,11 @@ def test_queue_shapes(supervisor):
 
 def test_observation_shape(supervisor):
     queues = supervisor.routing.get_routing_queues(page_size=100).entities
-    q = gc.QueueObservationQuery(
-        filter=gc.QueueObservationQueryFilter(
-            type="or", predicates=[gc.QueueObservationQueryPredicate(dimension="queueId", value=x.id) for x in queues]),
+    q = mk(
+        gc.QueueObservationQuery,
+        filter=mk(
+            gc.QueueObservationQueryFilter,
+            type="or", predicates=[mk(gc.QueueObservationQueryPredicate, dimension="queueId", value=x.id) for x in queues]),
         metrics=["oInteracting", "oWaiting", "oAlerting"], detail_metrics=["oInteracting", "oWaiting"])
     supervisor.analytics.post_analytics_queues_observations_query(q)
     check(supervisor.last_json(), "QueueObservationQueryResponse", "POST /api/v2/analytics/queues/observations/query")
@@ -70,7 +72,7 @@ def test_ended_conversation_shape(emu, supervisor):
     """After a drop (ended leg fields: endTime, disconnectType) the shapes still conform."""
     conv, target = find_conference(emu)
     supervisor.conversations.patch_conversations_call_participant(
-        conv["id"], target["id"], gc.MediaParticipantRequest(state="disconnected"))
+        conv["id"], target["id"], mk(gc.MediaParticipantRequest, state="disconnected"))
     time.sleep(0.4)
     supervisor.conversations.get_conversations_call(conv["id"])
     check(supervisor.last_json(), "CallConversation", "CallConversation after a drop")
@@ -83,10 +85,17 @@ def test_notification_shapes(emu, supervisor):
     check(supervisor.last_json(), "Channel", "POST /api/v2/notifications/channels")
     conv, _ = find_conference(emu)
     topic = f"v2.routing.queues.{queue_of(conv)}.conversations.calls"
-    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=topic)])
+    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=topic)])
     check(supervisor.last_json(), "ChannelTopicEntityListing", "PUT .../subscriptions")
     supervisor.notifications.get_notifications_channels()
     check(supervisor.last_json(), "ChannelEntityListing", "GET /api/v2/notifications/channels")
+
+
+def test_conversation_details_shape(emu, supervisor):
+    from test_reads import _details_query
+
+    supervisor.analytics.post_analytics_conversations_details_query(_details_query(None))
+    check(supervisor.last_json(), "AnalyticsConversationQueryResponse", "POST /api/v2/analytics/conversations/details/query")
 
 
 def test_error_body_shape(supervisor):
@@ -102,14 +111,16 @@ def test_event_body_shapes(emu, supervisor):
     conv, target = find_conference(emu)
     user_id = (target.get("user") or {}).get("id")
     topics = {f"v2.routing.queues.{queue_of(conv)}.conversations.calls": "QueueConversationCallEventTopicCallConversation"}
+    topics[f"v2.routing.queues.{queue_of(conv)}.conversations"] = "QueueConversationEventTopicConversation"
     if user_id:
         topics[f"v2.users.{user_id}.conversations.calls"] = "ConversationCallEventTopicCallConversation"
+        topics[f"v2.users.{user_id}.conversations"] = "ConversationEventTopicConversation"
     ch = supervisor.notifications.post_notifications_channels()
-    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [gc.ChannelTopic(id=t) for t in topics])
+    supervisor.notifications.put_notifications_channel_subscriptions(ch.id, [mk(gc.ChannelTopic, id=t) for t in topics])
     ws = websocket.create_connection(ch.connect_uri, timeout=5)
     try:
         supervisor.conversations.patch_conversations_call_participant(
-            conv["id"], target["id"], gc.MediaParticipantRequest(state="disconnected"))
+            conv["id"], target["id"], mk(gc.MediaParticipantRequest, state="disconnected"))
         got: dict[str, dict] = {}
         deadline = time.monotonic() + 5
         while len(got) < len(topics) and time.monotonic() < deadline:
