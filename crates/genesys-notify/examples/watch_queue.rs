@@ -10,13 +10,14 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
+use genesys_client::{Client, Environment, StaticToken};
 use genesys_emulator::{
     CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, EmulatorConfig,
     SUPERVISOR_EMAIL,
 };
 use genesys_model::ids::{ConversationId, QueueId};
-use genesys_model::{AccessToken, CallConversation, QueueObservationQueryResponse};
-use genesys_notify::{HttpProvisioner, NotifyConfig, NotifyEvent, TungsteniteTransport, spawn};
+use genesys_model::{AccessToken, CallConversation, QueueObservationQuery};
+use genesys_notify::{ClientProvisioner, NotifyConfig, NotifyEvent, TungsteniteTransport, spawn};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -59,7 +60,11 @@ async fn main() -> Result<(), Error> {
             .ok_or("no Support queue")?,
     );
 
-    let provisioner = HttpProvisioner::new(&base, token.clone())?;
+    // One REST client per session: the notification client provisions through it, the roster snapshots with it.
+    let rest = Client::builder(Environment::custom(&base)?)
+        .token_source(StaticToken::from(token))
+        .build()?;
+    let provisioner = ClientProvisioner::new(rest.clone());
     let config = NotifyConfig {
         stable_after: Duration::ZERO,
         ..NotifyConfig::default()
@@ -91,9 +96,9 @@ async fn main() -> Result<(), Error> {
                         entry.buffered.clear();
                         entry.generation += 1;
                         let generation = entry.generation;
-                        let (http, base, token, tx) = (http.clone(), base.clone(), token.clone(), snapshots_tx.clone());
+                        let (rest, tx) = (rest.clone(), snapshots_tx.clone());
                         tokio::spawn(async move {
-                            let result = snapshot(&http, &base, &token, &q).await.map_err(|e| e.to_string());
+                            let result = snapshot(&rest, &q).await.map_err(|e| e.to_string());
                             let _ = tx.send((q, generation, result)).await;
                         });
                     }
@@ -188,37 +193,12 @@ async fn main() -> Result<(), Error> {
 }
 
 /// The REST snapshot of one queue: live conversation ids from queue observations, then each conversation.
-async fn snapshot(
-    http: &reqwest::Client,
-    base: &str,
-    token: &AccessToken,
-    queue: &QueueId,
-) -> Result<Vec<CallConversation>, Error> {
-    let query = json!({
-        "filter": {"type": "or", "predicates": [{"dimension": "queueId", "value": queue.as_str()}]},
-        "metrics": ["oInteracting", "oWaiting"],
-        "detailMetrics": ["oInteracting", "oWaiting"],
-    });
-    let observations: QueueObservationQueryResponse = http
-        .post(format!("{base}/api/v2/analytics/queues/observations/query"))
-        .bearer_auth(token.expose_secret())
-        .json(&query)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+async fn snapshot(rest: &Client, queue: &QueueId) -> Result<Vec<CallConversation>, Error> {
+    let query = QueueObservationQuery::active_voice_conversations(std::slice::from_ref(queue));
+    let observations = rest.queue_observations(&query).await?;
     let mut out = Vec::new();
     for id in observations.conversation_ids() {
-        let conversation: CallConversation = http
-            .get(format!("{base}/api/v2/conversations/calls/{id}"))
-            .bearer_auth(token.expose_secret())
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        out.push(conversation);
+        out.push(rest.call_conversation(id).await?);
     }
     Ok(out)
 }

@@ -57,25 +57,25 @@
 //! re-read of the drop flow and the periodic staleness display, not this crate.
 
 mod backoff;
+mod client;
 mod config;
 mod decode;
 mod driver;
 mod event;
 mod handle;
-mod http;
 mod provision;
 mod status;
 mod topic;
 mod transport;
 
 pub use backoff::{Backoff, BackoffPolicy};
+pub use client::{ClientProvisioner, provision_error};
 pub use config::NotifyConfig;
 pub use event::{
     ConversationEvent, Malformed, NotifyEvent, Resync, ResyncReason, SubscriptionRejected,
 };
 pub use genesys_model::DecodeError;
 pub use handle::{NotifyError, NotifyHandle, spawn};
-pub use http::{AccessTokenSource, BaseUrlError, HttpProvisioner};
 pub use provision::{ChannelInfo, ProvisionError, Provisioner, RejectedTopic};
 pub use status::{CloseReason, ConnectionStatus};
 pub use topic::{is_valid_queue_id, queue_calls_topic, queue_of_calls_topic};

@@ -10,8 +10,8 @@ use genesys_model::AccessToken;
 use genesys_model::enums::ParticipantState;
 use genesys_model::ids::QueueId;
 use genesys_notify::{
-    BackoffPolicy, CloseReason, ConnectionStatus, ConversationEvent, HttpProvisioner, NotifyConfig,
-    NotifyEvent, NotifyHandle, ResyncReason, TungsteniteTransport, spawn,
+    BackoffPolicy, ClientProvisioner, CloseReason, ConnectionStatus, ConversationEvent,
+    NotifyConfig, NotifyEvent, NotifyHandle, ResyncReason, TungsteniteTransport, spawn,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Receiver;
@@ -57,9 +57,28 @@ impl Rig {
         config: NotifyConfig,
         queues: Vec<QueueId>,
     ) -> (NotifyHandle, Receiver<NotifyEvent>) {
-        let provisioner =
-            HttpProvisioner::new(&self.base(), self.token.clone()).expect("loopback base");
-        spawn(config, queues, provisioner, TungsteniteTransport::new())
+        self.client_with_retry(config, queues, genesys_client::RetryPolicy::default())
+    }
+
+    /// A client whose REST layer retries as `retry` says (`none()` lets every 429/5xx reach the state machine).
+    fn client_with_retry(
+        &self,
+        config: NotifyConfig,
+        queues: Vec<QueueId>,
+        retry: genesys_client::RetryPolicy,
+    ) -> (NotifyHandle, Receiver<NotifyEvent>) {
+        let environment = genesys_client::Environment::custom(&self.base()).expect("loopback base");
+        let rest = genesys_client::Client::builder(environment)
+            .token_source(genesys_client::StaticToken::from(self.token.clone()))
+            .retry_policy(retry)
+            .build()
+            .expect("client");
+        spawn(
+            config,
+            queues,
+            ClientProvisioner::new(rest),
+            TungsteniteTransport::new(),
+        )
     }
 
     async fn fault(&self, body: Value) {
@@ -482,5 +501,40 @@ async fn queues_are_added_on_the_live_socket_without_reconnecting() {
     let (added, _) = until_resync(&mut events).await;
     assert_eq!(added.queues, vec![unknown]);
     assert!(handle.status().is_live());
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_while_provisioning_back_off_then_connect() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (queue, _, _) = rig.conference();
+    rig.fault(json!({"kind": "rate_limit", "count": 1, "retryAfter": 1, "pathPrefix": "/api/v2/notifications"}))
+        .await;
+    rig.fault(json!({"kind": "server_error", "status": 503, "count": 1, "pathPrefix": "/api/v2/notifications"}))
+        .await;
+    let (handle, mut events) = rig.client_with_retry(
+        fast_config(),
+        vec![QueueId::new(&queue)],
+        genesys_client::RetryPolicy::none(),
+    );
+    let started = std::time::Instant::now();
+    let (first, before) = until_resync(&mut events).await;
+    assert_eq!(first.reason, ResyncReason::Connected);
+    let backoffs: Vec<u32> = before
+        .iter()
+        .filter_map(|e| match e {
+            NotifyEvent::Status(ConnectionStatus::BackingOff { attempt, .. }) => Some(*attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        backoffs,
+        [1, 2],
+        "one backoff per refused attempt: {before:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After: 1 was honoured"
+    );
     handle.shutdown().await;
 }
