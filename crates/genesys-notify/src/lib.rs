@@ -33,11 +33,13 @@
 //!    `Closed { SessionExpired }` means "sign in again", then start a new client.
 //!
 //! ```no_run
-//! # async fn demo(provisioner: impl genesys_notify::Provisioner) {
-//! use genesys_notify::{NotifyConfig, NotifyEvent, TungsteniteTransport, spawn};
+//! # async fn demo(rest: genesys_client::Client) {
+//! use genesys_notify::{ClientProvisioner, NotifyConfig, NotifyEvent, TungsteniteTransport, spawn};
 //! use genesys_model::ids::QueueId;
 //!
+//! // `rest` is the session's genesys-client (its TokenSource supplies the bearer token).
 //! let queues = [QueueId::new("5f1e6c4a-8a9e-4b0b-bf7c-3f1d2a9e0b11")];
+//! let provisioner = ClientProvisioner::new(rest);
 //! let (handle, mut events) = spawn(NotifyConfig::default(), queues, provisioner, TungsteniteTransport::new());
 //! while let Some(event) = events.recv().await {
 //!     match event {
@@ -55,6 +57,8 @@
 //! Events can go missing without any sign (the platform drops or the emulator's `drop_events` fault): the
 //! protocol has no sequence numbers, so the client cannot detect it. The roster's defence is the late-confirmation
 //! re-read of the drop flow and the periodic staleness display, not this crate.
+//! `tests/emulator.rs` demonstrates it, and `examples/watch_queue.rs` runs the whole consumption pattern
+//! against the emulator (`cargo run -p genesys-notify --example watch_queue`).
 
 mod backoff;
 mod client;
