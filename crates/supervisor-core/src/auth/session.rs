@@ -33,8 +33,7 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_400);
 /// How a session manages its tokens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionOptions {
-    /// Confidential sessions refresh this long before expiry (clamped to half the token lifetime
-    /// by the caller's choice of values; tests use a few seconds).
+    /// Confidential sessions refresh this long before expiry (default 60 s; tests use seconds).
     pub refresh_margin: Duration,
 }
 
