@@ -19,13 +19,21 @@ pub struct Names<'a> {
 }
 
 impl Names<'_> {
-    fn queue_ref(&self, id: &str) -> Value {
+    /// REST references are `DomainEntityRef` (with `selfUri`); event references are
+    /// `UriReference` (`id` and `name` only), as the SDK's event models declare.
+    fn queue_ref(&self, id: &str, event: bool) -> Value {
         let name = self.queues.get(id).map(|q| q.name.as_str()).unwrap_or("");
+        if event {
+            return json!({"id": id, "name": name});
+        }
         json!({"id": id, "name": name, "selfUri": format!("/api/v2/routing/queues/{id}")})
     }
 
-    fn user_ref(&self, id: &str) -> Value {
+    fn user_ref(&self, id: &str, event: bool) -> Value {
         let name = self.users.get(id).map(|u| u.name.as_str()).unwrap_or("");
+        if event {
+            return json!({"id": id, "name": name});
+        }
         json!({"id": id, "name": name, "selfUri": format!("/api/v2/users/{id}")})
     }
 
@@ -94,10 +102,10 @@ fn flat_participant(p: &Participant, names: &Names<'_>, event: bool) -> Obj {
         }
     }
     if let Some(u) = &p.user_id {
-        o.set("user", names.user_ref(u));
+        o.set("user", names.user_ref(u, event));
     }
     if let Some(q) = &p.queue_id {
-        o.set("queue", names.queue_ref(q));
+        o.set("queue", names.queue_ref(q, event));
     }
     if let Some(peer) = p
         .calls
@@ -125,7 +133,7 @@ pub fn call_conversation(c: &Conversation, names: &Names<'_>) -> Value {
         .set("recordingState", "none")
         .set("maxParticipants", 20)
         .set("securePause", false)
-        .set("divisions", divisions())
+        .set("divisions", divisions(false))
         .set("selfUri", format!("/api/v2/conversations/calls/{}", c.id));
     o.done()
 }
@@ -146,10 +154,14 @@ pub fn truth(c: &Conversation, names: &Names<'_>) -> Value {
     v
 }
 
-fn divisions() -> Value {
-    json!([{"division": {"id": crate::scenario::HOME_DIVISION_ID, "name": "Home",
-        "selfUri": format!("/api/v2/authorization/divisions/{}", crate::scenario::HOME_DIVISION_ID)},
-        "entities": []}])
+/// Event bodies carry the event `DomainEntityRef` (`id`, `selfUri`: no `name`).
+fn divisions(event: bool) -> Value {
+    let id = crate::scenario::HOME_DIVISION_ID;
+    let self_uri = format!("/api/v2/authorization/divisions/{id}");
+    if event {
+        return json!([{"division": {"id": id, "selfUri": self_uri}, "entities": []}]);
+    }
+    json!([{"division": {"id": id, "name": "Home", "selfUri": self_uri}, "entities": []}])
 }
 
 fn address(a: &str) -> Value {
@@ -238,7 +250,7 @@ pub fn conversation(c: &Conversation, names: &Names<'_>) -> Value {
         .set("conversationIds", Vec::<Value>::new())
         .set("maxParticipants", 20)
         .set("recordingState", "NONE")
-        .set("divisions", divisions())
+        .set("divisions", divisions(false))
         .set("recentTransfers", Vec::<Value>::new())
         .set("securePause", false)
         .set("selfUri", format!("/api/v2/conversations/{}", c.id));
@@ -260,7 +272,7 @@ pub fn call_event_body(c: &Conversation, names: &Names<'_>) -> Value {
         .set("recordingState", "none")
         .set("securePause", false)
         .set("maxParticipants", 20)
-        .set("divisions", divisions());
+        .set("divisions", divisions(true));
     o.done()
 }
 
@@ -278,7 +290,7 @@ pub fn conversation_event_body(c: &Conversation, names: &Names<'_>) -> Value {
         .set("recordingState", "none")
         .set("address", c.address.as_str())
         .set("securePause", false)
-        .set("divisions", divisions());
+        .set("divisions", divisions(true));
     o.done()
 }
 

@@ -80,7 +80,11 @@ async fn mine(
         .filter(|q| user.queue_ids.contains(&q.id))
         .map(|q| {
             let mut v = render::queue(q, members(&w.users, &q.id));
-            v["joined"] = true.into();
+            // UserQueue has `joined` but not the Queue-only `autoAnswerOnly`.
+            if let Some(o) = v.as_object_mut() {
+                o.remove("autoAnswerOnly");
+                o.insert("joined".into(), true.into());
+            }
             v
         })
         .collect();
