@@ -1,0 +1,22 @@
+//! `app_info`: what the first screen and support need to know about the running app.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The version (for support) and whether this is the demo organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// The app's version, as bundled.
+    pub version: String,
+    /// Present only on the demo organisation, so the UI can never mistake it for a real org.
+    pub demo: Option<DemoInfo>,
+}
+
+/// Where the demo organisation lives, so a user can also point a script or the SDK at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoInfo {
+    /// The emulator's base URL (loopback, plain HTTP).
+    pub base_url: String,
+}

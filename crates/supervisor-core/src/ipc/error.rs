@@ -1,0 +1,401 @@
+//! The one error shape every command answers with: a code the UI switches on and a sentence for people.
+
+use serde::Serialize;
+use std::fmt;
+use ts_rs::TS;
+
+use crate::audit::AuditError;
+use crate::auth::AuthError;
+use crate::token_store::TokenStoreError;
+
+/// What kind of failure this is. Each code exists because the UI does something different for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No session: the UI shows the sign-in screen.
+    NotSignedIn,
+    /// The session ended (token expired or revoked): the UI says "sign in again" and shows sign-in.
+    SessionExpired,
+    /// The signed-in user lacks a permission: the UI says so and offers nothing to retry.
+    Forbidden,
+    /// The party (or the whole call) is no longer on the line: the UI refreshes that row instead of acting.
+    ParticipantGone,
+    /// Genesys asked us to slow down: the UI offers a retry after `retryAfterSecs`.
+    RateLimited,
+    /// Genesys (or the emulator) could not be reached or answered with a server error: the UI offers retry.
+    Unreachable,
+    /// No usable OS keyring: the UI shows how to enable one (the message says how).
+    KeyringUnavailable,
+    /// The request itself was wrong (empty client id, bad API base, unknown region, ...): the UI marks the form.
+    InvalidArgument,
+    /// The fixed sign-in redirect port is taken by another program: the UI explains what to close.
+    PortInUse,
+    /// The browser sign-in did not complete (declined, timed out, code refused): the UI offers to start again.
+    SignInFailed,
+    /// A drop plan is unknown, used or too old: the UI plans again with fresh data before asking again.
+    PlanExpired,
+    /// `--demo` was asked for but the built-in emulator could not start, so there is no org to show.
+    DemoUnavailable,
+    /// Anything else (a bug, a disk error): shown with its message for support.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as the UI receives it (also used in logs).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotSignedIn => "NotSignedIn",
+            Self::SessionExpired => "SessionExpired",
+            Self::Forbidden => "Forbidden",
+            Self::ParticipantGone => "ParticipantGone",
+            Self::RateLimited => "RateLimited",
+            Self::Unreachable => "Unreachable",
+            Self::KeyringUnavailable => "KeyringUnavailable",
+            Self::InvalidArgument => "InvalidArgument",
+            Self::PortInUse => "PortInUse",
+            Self::SignInFailed => "SignInFailed",
+            Self::PlanExpired => "PlanExpired",
+            Self::DemoUnavailable => "DemoUnavailable",
+            Self::Internal => "Internal",
+        }
+    }
+
+    /// Every code, so the UI's list of known codes is checked against this one in tests.
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::NotSignedIn,
+        Self::SessionExpired,
+        Self::Forbidden,
+        Self::ParticipantGone,
+        Self::RateLimited,
+        Self::Unreachable,
+        Self::KeyringUnavailable,
+        Self::InvalidArgument,
+        Self::PortInUse,
+        Self::SignInFailed,
+        Self::PlanExpired,
+        Self::DemoUnavailable,
+        Self::Internal,
+    ];
+}
+
+/// A command failure as the UI receives it: `{ code, message }` (plus the correlation id or retry delay
+/// when Genesys gave one), never a bare string and never token material.
+// `Serialize` is written by hand so absent extras are left out (ts-rs does not read `skip_serializing_if`).
+#[derive(Debug, Clone, PartialEq, Eq, TS)]
+#[ts(rename_all = "camelCase")]
+pub struct IpcError {
+    /// What kind of failure, for the UI to decide what to offer.
+    pub code: ErrorCode,
+    /// A sentence a supervisor can read.
+    pub message: String,
+    /// Genesys `ININ-Correlation-Id` of the failed call, for a support ticket.
+    #[ts(optional)]
+    pub correlation_id: Option<String>,
+    /// For `RateLimited`: seconds Genesys asked us to wait.
+    #[ts(optional)]
+    pub retry_after_secs: Option<u32>,
+}
+
+impl IpcError {
+    /// Builds an error from its code and a human-readable message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            correlation_id: None,
+            retry_after_secs: None,
+        }
+    }
+
+    /// A request field the UI sent is unusable; the message names the field.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidArgument, message)
+    }
+
+    /// Something that should not happen; the message is kept for support.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+
+    /// The caller needs a session first.
+    pub fn not_signed_in() -> Self {
+        Self::new(
+            ErrorCode::NotSignedIn,
+            "You are not signed in. Sign in to your Genesys Cloud organisation first.",
+        )
+    }
+
+    /// Attaches the correlation id of the failed Genesys call.
+    pub fn with_correlation_id(mut self, id: Option<&str>) -> Self {
+        self.correlation_id = id.map(str::to_owned);
+        self
+    }
+}
+
+impl Serialize for IpcError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let fields = 2
+            + usize::from(self.correlation_id.is_some())
+            + usize::from(self.retry_after_secs.is_some());
+        let mut s = serializer.serialize_struct("IpcError", fields)?;
+        s.serialize_field("code", &self.code)?;
+        s.serialize_field("message", &self.message)?;
+        if let Some(id) = &self.correlation_id {
+            s.serialize_field("correlationId", id)?;
+        }
+        if let Some(secs) = self.retry_after_secs {
+            s.serialize_field("retryAfterSecs", &secs)?;
+        }
+        s.end()
+    }
+}
+
+impl fmt::Display for IpcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)?;
+        if let Some(id) = &self.correlation_id {
+            write!(f, " (correlation id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for IpcError {}
+
+/// A Genesys vendor error code explained for a supervisor; `None` when we have nothing better than the
+/// platform's own message.
+pub fn explain_vendor_code(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "missing.any.permissions" | "missing.permissions" | "not.authorized" => {
+            "Your Genesys Cloud role does not allow this. Disconnecting, muting or holding someone else's \
+             call needs the permission conversation:communication:disconnect; ask your administrator."
+        }
+        "conversation.error.call.disconnected" => "That party had already left the call.",
+        "conversation.error.conversation.not.found" => "That call no longer exists.",
+        "conversation.error.not.conversation.participant" => {
+            "Genesys Cloud does not let you act on this call because you are not a party on it and \
+             lack the permission to act on other people's calls."
+        }
+        "conversation.error.forbidden.not.active.participant" => {
+            "Genesys Cloud refused: you are not an active party on this call."
+        }
+        "conversation.error.hold.alerting" => {
+            "A party whose phone is still ringing cannot be put on hold."
+        }
+        "conversation.error.cannot.confine.party" => {
+            "This party cannot be confined because the call is not a conference."
+        }
+        "conversation.error.cannot.disconnect.call" => "Genesys Cloud cannot disconnect this call.",
+        "not.a.user" => {
+            "This sign-in is not a user (it is a client-credentials token); call control needs a \
+             supervisor's own sign-in."
+        }
+        "too.many.requests" => {
+            "Genesys Cloud is rate-limiting requests; wait a moment and try again."
+        }
+        "bad.credentials" | "authentication.required" => "Your session has ended; sign in again.",
+        "not.found" => "That party or call could not be found; it may have ended.",
+        "internal.server.error" | "service.unavailable" | "request.timeout" => {
+            "Genesys Cloud had a temporary problem; try again in a moment."
+        }
+        _ => return None,
+    })
+}
+
+fn rate_limit_secs(error: &genesys_client::Error) -> Option<u32> {
+    error
+        .retry_after()
+        .map(|d| u32::try_from(d.as_secs().max(1)).unwrap_or(u32::MAX))
+}
+
+impl From<genesys_client::Error> for IpcError {
+    fn from(error: genesys_client::Error) -> Self {
+        use genesys_client::ErrorKind as K;
+        let plain = error.code().and_then(explain_vendor_code);
+        let vendor = error.vendor_message().unwrap_or_else(|| error.to_string());
+        let said =
+            |fallback: &str| plain.map_or_else(|| format!("{fallback} {vendor}"), str::to_owned);
+        let (code, message) = match error.kind() {
+            K::Unauthorized => (
+                ErrorCode::SessionExpired,
+                "Your session has expired or was revoked. Sign in again.".to_owned(),
+            ),
+            K::NotSignedIn => (
+                ErrorCode::NotSignedIn,
+                "You are not signed in. Sign in to your Genesys Cloud organisation first."
+                    .to_owned(),
+            ),
+            K::Forbidden => (ErrorCode::Forbidden, said("Genesys Cloud refused:")),
+            K::NotFound => (ErrorCode::ParticipantGone, said("Not found:")),
+            K::RateLimited => (ErrorCode::RateLimited, said("Genesys Cloud is busy:")),
+            K::Server => (
+                ErrorCode::Unreachable,
+                format!(
+                    "Genesys Cloud answered with a server error{}; try again in a moment.",
+                    error
+                        .status()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
+                ),
+            ),
+            K::Unreachable => (
+                ErrorCode::Unreachable,
+                format!(
+                    "Genesys Cloud could not be reached ({error}). Check the network and try again."
+                ),
+            ),
+            K::BadRequest if error.code() == Some("conversation.error.call.disconnected") => {
+                (ErrorCode::ParticipantGone, said(""))
+            }
+            K::BadRequest if error.code() == Some("not.a.user") => (ErrorCode::Forbidden, said("")),
+            K::InvalidConfig | K::InvalidRequest => (ErrorCode::InvalidArgument, error.to_string()),
+            K::OAuth => (
+                ErrorCode::SignInFailed,
+                format!("Genesys Cloud refused the sign-in: {vendor}"),
+            ),
+            _ => (ErrorCode::Internal, error.to_string()),
+        };
+        Self {
+            code,
+            message,
+            correlation_id: error.correlation_id().map(str::to_owned),
+            retry_after_secs: (code == ErrorCode::RateLimited)
+                .then(|| rate_limit_secs(&error))
+                .flatten(),
+        }
+    }
+}
+
+impl From<TokenStoreError> for IpcError {
+    fn from(error: TokenStoreError) -> Self {
+        let code = match &error {
+            TokenStoreError::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,
+            TokenStoreError::InvalidKey { .. } => ErrorCode::InvalidArgument,
+            _ => ErrorCode::Internal,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<AuthError> for IpcError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Store(store) => store.into(),
+            AuthError::Api(api) => api.into(),
+            AuthError::TokenRequest(api) | AuthError::Profile(api)
+                if api.kind() == genesys_client::ErrorKind::Unreachable =>
+            {
+                api.into()
+            }
+            AuthError::TokenRequest(api) => {
+                let id = api.correlation_id().map(str::to_owned);
+                let mut e = Self::new(
+                    ErrorCode::SignInFailed,
+                    format!(
+                        "Genesys Cloud did not accept the sign-in ({}). Check the client id (and secret) \
+                         and that the redirect URI is registered on the OAuth client, then try again.",
+                        api.vendor_message().unwrap_or_else(|| api.to_string())
+                    ),
+                );
+                e.correlation_id = id;
+                e
+            }
+            other => {
+                let code = match &other {
+                    AuthError::PortInUse { .. } => ErrorCode::PortInUse,
+                    AuthError::CallbackTimeout { .. }
+                    | AuthError::AuthorizationDenied { .. }
+                    | AuthError::Profile(_)
+                    | AuthError::Listener { .. } => ErrorCode::SignInFailed,
+                    AuthError::SessionExpired => ErrorCode::SessionExpired,
+                    AuthError::NotSignedIn => ErrorCode::NotSignedIn,
+                    AuthError::InvalidConfig { .. } => ErrorCode::InvalidArgument,
+                    _ => ErrorCode::Internal,
+                };
+                Self::new(code, capitalise(&other.to_string()))
+            }
+        }
+    }
+}
+
+impl From<AuditError> for IpcError {
+    fn from(error: AuditError) -> Self {
+        Self::internal(format!(
+            "The audit log could not be read or written: {error}"
+        ))
+    }
+}
+
+/// Core messages are written as clauses ("your session has expired; ..."); the UI shows sentences.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn serialises_as_code_and_message_only_when_nothing_else_is_known() {
+        let e = IpcError::new(ErrorCode::DemoUnavailable, "no demo");
+        assert_eq!(
+            serde_json::to_value(&e).expect("json"),
+            serde_json::json!({"code": "DemoUnavailable", "message": "no demo"})
+        );
+        let e = IpcError::new(ErrorCode::RateLimited, "slow down").with_correlation_id(Some("c-1"));
+        assert_eq!(
+            serde_json::to_value(&e).expect("json"),
+            serde_json::json!({"code": "RateLimited", "message": "slow down", "correlationId": "c-1"})
+        );
+    }
+
+    #[test]
+    fn code_names_match_their_json() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).expect("json"),
+                serde_json::Value::String(code.as_str().to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn auth_errors_map_to_the_codes_the_ui_acts_on() {
+        let e: IpcError = AuthError::PortInUse { port: 8765 }.into();
+        assert_eq!(e.code, ErrorCode::PortInUse);
+        assert!(e.message.starts_with("Port 8765"), "{}", e.message);
+        let e: IpcError = AuthError::SessionExpired.into();
+        assert_eq!(e.code, ErrorCode::SessionExpired);
+        let e: IpcError = AuthError::CallbackTimeout {
+            waited: Duration::from_secs(300),
+        }
+        .into();
+        assert_eq!(e.code, ErrorCode::SignInFailed);
+        let e: IpcError = AuthError::Store(TokenStoreError::KeyringUnavailable {
+            reason: "Secret Service: no result found".into(),
+        })
+        .into();
+        assert_eq!(e.code, ErrorCode::KeyringUnavailable);
+        assert!(e.message.contains("GNOME Keyring"), "{}", e.message);
+        let e: IpcError = AuthError::InvalidConfig {
+            reason: "bad".into(),
+        }
+        .into();
+        assert_eq!(e.code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn vendor_codes_have_plain_words() {
+        assert!(
+            explain_vendor_code("missing.any.permissions")
+                .is_some_and(|t| t.contains("conversation:communication:disconnect"))
+        );
+        assert_eq!(explain_vendor_code("something.new"), None);
+    }
+}

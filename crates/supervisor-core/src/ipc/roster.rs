@@ -1,0 +1,206 @@
+//! The live board over IPC: a snapshot, then numbered batches of changes on a channel.
+//!
+//! Every batch carries the next sequence number. A receiver that sees a gap (or anything it cannot apply)
+//! asks `roster_snapshot` and drops batches numbered at or below the snapshot's `seq`.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Which list a leg is in; only `live` legs may be acted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum LegStatus {
+    /// On the call now.
+    Live,
+    /// Gone (`disconnected` or `terminated`): shown dimmed.
+    Ended,
+    /// An ended older copy of a person who is still on the call: shown dimmed, never actionable.
+    StaleDuplicate,
+    /// Neither live nor ended (ringing, scheduled, unknown state): shown, never actionable.
+    Other,
+}
+
+/// One leg of a call, as a row of the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyView {
+    /// The leg id: the target of every action.
+    pub participant_id: String,
+    /// Best display name (a phone number or the purpose when nothing better is known).
+    pub name: String,
+    /// `agent`, `customer`, `external`, `acd`, `ivr`, `user`, ... (`unknown` when absent).
+    pub purpose: String,
+    /// The leg's state (`connected`, `alerting`, `disconnected`, ...; `unknown` when absent).
+    pub state: String,
+    /// Muted now.
+    pub muted: bool,
+    /// On hold now.
+    pub held: bool,
+    /// Confined now.
+    pub confined: bool,
+    /// Which list the leg is in.
+    pub status: LegStatus,
+    /// True only for live legs that are a person (not the ACD leg): buttons are shown only for these.
+    pub actionable: bool,
+    /// When the leg connected (ms since the Unix epoch): the base of "time on call".
+    #[ts(type = "number | null")]
+    pub connected_since_ms: Option<i64>,
+    /// When the leg ended (ms since the Unix epoch), for ended legs.
+    #[ts(type = "number | null")]
+    pub ended_at_ms: Option<i64>,
+}
+
+/// One call conversation on the watched queues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationView {
+    /// Conversation id.
+    pub id: String,
+    /// Watched queues the call is on (ids).
+    pub queue_ids: Vec<String>,
+    /// When the call began (ms since the Unix epoch).
+    #[ts(type = "number | null")]
+    pub started_at_ms: Option<i64>,
+    /// More than two live people: shown as a conference.
+    pub is_conference: bool,
+    /// Every leg: live ones first (wire order), then stale duplicates, ended and other legs.
+    pub parties: Vec<PartyView>,
+}
+
+/// The notification connection as the status bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectionState {
+    /// No queues are watched (or nobody is signed in): nothing to be live about.
+    Idle,
+    /// Opening the first connection; the board is loading.
+    Connecting,
+    /// Events flow and the board was re-read since the last (re)connect.
+    Live,
+    /// The connection was lost and is being re-established: the board may be stale.
+    Reconnecting,
+    /// Closed for good (session over, refused): the detail says what to do.
+    Closed,
+}
+
+/// The connection status: always visible on the board, with the age of the data when it is not live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionView {
+    /// Where the connection stands.
+    pub state: ConnectionState,
+    /// Since when the board may be out of date (ms since the Unix epoch); `null` while live.
+    #[ts(type = "number | null")]
+    pub stale_since_ms: Option<i64>,
+    /// When the next reconnect attempt starts, in ms from now, while backing off.
+    #[ts(type = "number | null")]
+    pub retry_in_ms: Option<u64>,
+    /// Why it is not live, in words (`null` while live).
+    pub detail: Option<String>,
+}
+
+impl ConnectionView {
+    /// Nothing watched yet.
+    pub fn idle() -> Self {
+        Self {
+            state: ConnectionState::Idle,
+            stale_since_ms: None,
+            retry_in_ms: None,
+            detail: None,
+        }
+    }
+}
+
+/// One change to the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RosterChange {
+    /// A conversation appeared or changed: replace it by id.
+    Upsert {
+        /// The whole conversation as it is now.
+        conversation: ConversationView,
+    },
+    /// A conversation ended or left the watched queues: remove it.
+    Remove {
+        /// Its id.
+        conversation_id: String,
+    },
+    /// Everything was re-read (after a reconnect or a queue change): replace the whole board.
+    Reset {
+        /// Every conversation now on the board.
+        conversations: Vec<ConversationView>,
+    },
+    /// The connection status changed.
+    Connection {
+        /// The new status.
+        connection: ConnectionView,
+    },
+}
+
+/// A numbered batch of changes on the `roster_subscribe` channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RosterEvent {
+    /// One more than the previous batch's; a gap means batches were lost: ask for a snapshot.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// Changes in the order they happened.
+    pub changes: Vec<RosterChange>,
+}
+
+/// `roster_snapshot` / `roster_subscribe`: the whole board at `seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RosterSnapshot {
+    /// The sequence number of the last batch this snapshot includes.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// Every conversation on the watched queues.
+    pub conversations: Vec<ConversationView>,
+    /// The connection status.
+    pub connection: ConnectionView,
+}
+
+/// `connection_status`: the status alone (what the status bar polls when no channel is open).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionStatusResponse {
+    /// The status.
+    pub connection: ConnectionView,
+    /// When the last conversation event arrived (ms since the Unix epoch).
+    #[ts(type = "number | null")]
+    pub last_event_ms: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changes_are_tagged_by_kind_with_camel_case_fields() {
+        let event = RosterEvent {
+            seq: 7,
+            changes: vec![
+                RosterChange::Remove {
+                    conversation_id: "c1".into(),
+                },
+                RosterChange::Connection {
+                    connection: ConnectionView::idle(),
+                },
+            ],
+        };
+        assert_eq!(
+            serde_json::to_value(event).expect("json"),
+            json!({"seq": 7, "changes": [
+                {"kind": "remove", "conversationId": "c1"},
+                {"kind": "connection", "connection": {
+                    "state": "idle", "staleSinceMs": null, "retryInMs": null, "detail": null}}
+            ]})
+        );
+    }
+}
