@@ -1,0 +1,330 @@
+//! What every command needs: which environment and OAuth client, the keyring, the session, the
+//! audit log's path, and the printer.
+//!
+//! The last `login` is remembered (environment and client id only, never a secret) in
+//! `<data dir>/cli-account.json`, so `whoami`, `calls`, `drop`... need no flags after it.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use genesys_client::{Environment, Region};
+use serde::{Deserialize, Serialize};
+use supervisor_core::auth::{AuthError, Session, SessionOptions};
+use supervisor_core::token_store::{KeyringStore, TokenStore};
+
+use crate::cli::GlobalArgs;
+use crate::error::CliError;
+use crate::output::Printer;
+
+/// Folder name under the OS app-data folder; the desktop app's Tauri identifier.
+pub const APP_FOLDER: &str = "io.bridgekeeper.desktop";
+/// The audit log's file name inside the data folder.
+pub const AUDIT_FILE_NAME: &str = "audit.jsonl";
+/// The remembered last sign-in (non-secret).
+const ACCOUNT_FILE_NAME: &str = "cli-account.json";
+
+/// The environment and client of the last `login`; contains no secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RememberedAccount {
+    /// Region name, when a region was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Loopback emulator base, when one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_base: Option<String>,
+    /// OAuth client id.
+    pub client_id: String,
+}
+
+impl RememberedAccount {
+    /// Records an environment and client.
+    pub fn new(environment: &Environment, client_id: &str) -> Self {
+        match environment {
+            Environment::Region(r) => Self {
+                region: Some(r.name().to_owned()),
+                api_base: None,
+                client_id: client_id.to_owned(),
+            },
+            other => Self {
+                region: None,
+                api_base: Some(other.api_base().as_str().trim_end_matches('/').to_owned()),
+                client_id: client_id.to_owned(),
+            },
+        }
+    }
+
+    fn environment(&self) -> Result<Environment, CliError> {
+        parse_environment(self.region.as_deref(), self.api_base.as_deref())?.ok_or_else(|| {
+            CliError::new("the remembered sign-in names no environment; run `login` again")
+        })
+    }
+}
+
+/// Parses `--region` / `--api-base` (at most one), applying the loopback-only rule for bases.
+pub fn parse_environment(
+    region: Option<&str>,
+    api_base: Option<&str>,
+) -> Result<Option<Environment>, CliError> {
+    let region = region.map(str::trim).filter(|s| !s.is_empty());
+    let base = api_base.map(str::trim).filter(|s| !s.is_empty());
+    match (region, base) {
+        (Some(_), Some(_)) => Err(CliError::new(
+            "choose either --region or --api-base, not both",
+        )),
+        (None, None) => Ok(None),
+        (Some(name), None) => name
+            .parse::<Region>()
+            .map(|r| Some(Environment::Region(r)))
+            .map_err(|e| CliError::new(e.to_string())),
+        (None, Some(base)) => {
+            let env = Environment::custom(base).map_err(|e| {
+                CliError::new(format!(
+                    "--api-base is only for a local emulator on this computer \
+                     (http://127.0.0.1:PORT); {base:?} is not usable: {e}"
+                ))
+            })?;
+            if !env.is_loopback() {
+                return Err(CliError::new(format!(
+                    "--api-base is only for a local emulator on this computer \
+                     (http://127.0.0.1:PORT), not {base}; use --region for Genesys Cloud"
+                )));
+            }
+            Ok(Some(env))
+        }
+    }
+}
+
+/// Everything a command needs; built once in `main`.
+pub struct Context {
+    /// The global options.
+    pub global: GlobalArgs,
+    /// Where output goes.
+    pub printer: Printer,
+    store: Arc<dyn TokenStore>,
+}
+
+impl Context {
+    /// A context over the OS keyring.
+    pub fn new(global: GlobalArgs) -> Self {
+        let printer = Printer::new(global.json);
+        Self {
+            global,
+            printer,
+            store: Arc::new(KeyringStore::new()),
+        }
+    }
+
+    /// The token store (the OS keyring).
+    pub fn store(&self) -> Arc<dyn TokenStore> {
+        Arc::clone(&self.store)
+    }
+
+    /// `--data-dir`, else `<OS app-data>/io.bridgekeeper.desktop`.
+    pub fn data_dir(&self) -> Result<PathBuf, CliError> {
+        if let Some(dir) = &self.global.data_dir {
+            return Ok(dir.clone());
+        }
+        dirs::data_dir().map(|d| d.join(APP_FOLDER)).ok_or_else(|| {
+            CliError::new(
+                "this system has no application data folder; pass --data-dir or --audit-file",
+            )
+        })
+    }
+
+    /// `--audit-file`, else `<data dir>/audit.jsonl`.
+    pub fn audit_path(&self) -> Result<PathBuf, CliError> {
+        match &self.global.audit_file {
+            Some(path) => Ok(path.clone()),
+            None => Ok(self.data_dir()?.join(AUDIT_FILE_NAME)),
+        }
+    }
+
+    /// The environment given on the command line, if any.
+    pub fn explicit_environment(&self) -> Result<Option<Environment>, CliError> {
+        parse_environment(
+            self.global.region.as_deref(),
+            self.global.api_base.as_deref(),
+        )
+    }
+
+    /// The environment and client to use: flags first, then the last `login`.
+    pub fn account(&self) -> Result<(Environment, String), CliError> {
+        self.account_or(
+            "not signed in; run `bridgekeeper-cli login --client-id ID --region REGION` first",
+            "no OAuth client id for this environment; pass --client-id (or sign in with `login` \
+             first)",
+        )
+    }
+
+    /// [`Context::account`] with the messages to give when the environment or the client id
+    /// is missing.
+    pub fn account_or(
+        &self,
+        no_environment: &str,
+        no_client_id: &str,
+    ) -> Result<(Environment, String), CliError> {
+        let remembered = self.remembered()?;
+        let environment = match self.explicit_environment()? {
+            Some(env) => env,
+            None => match &remembered {
+                Some(r) => r.environment()?,
+                None => return Err(CliError::new(no_environment)),
+            },
+        };
+        let client_id = match self.global.client_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => id.to_owned(),
+            _ => match remembered {
+                Some(r) if r.environment().ok().as_ref() == Some(&environment) => r.client_id,
+                _ => return Err(CliError::new(no_client_id)),
+            },
+        };
+        Ok((environment, client_id))
+    }
+
+    /// Resumes the stored session of [`Context::account`] from the keyring.
+    pub async fn session(&self) -> Result<Session, CliError> {
+        let (environment, client_id) = self.account()?;
+        Session::resume(
+            &environment,
+            &client_id,
+            self.store(),
+            SessionOptions::default(),
+        )
+        .await
+        .map_err(|e| match e {
+            AuthError::NotSignedIn => CliError::not_signed_in(),
+            other => other.into(),
+        })
+    }
+
+    fn account_file(&self) -> Result<PathBuf, CliError> {
+        Ok(self.data_dir()?.join(ACCOUNT_FILE_NAME))
+    }
+
+    /// The last `login`'s environment and client, if any (an unreadable file is ignored with a
+    /// warning: it only saves typing).
+    pub fn remembered(&self) -> Result<Option<RememberedAccount>, CliError> {
+        let path = self.account_file()?;
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(CliError::new(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(account) => Ok(Some(account)),
+            Err(e) => {
+                eprintln!(
+                    "warning: ignoring unreadable {} ({e}); run `login` again",
+                    path.display()
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Remembers the environment and client of a successful `login` (atomically replaced).
+    pub fn remember(&self, account: &RememberedAccount) -> Result<(), CliError> {
+        let path = self.account_file()?;
+        write_atomically(
+            &path,
+            &serde_json::to_vec_pretty(account)
+                .map_err(|e| CliError::new(format!("cannot encode the remembered sign-in: {e}")))?,
+        )
+        .map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_regions_and_only_loopback_bases() {
+        assert_eq!(
+            parse_environment(Some("eu_west_1"), None).expect("region"),
+            Some(Environment::Region(Region::EuWest1))
+        );
+        assert_eq!(
+            parse_environment(Some("mypurecloud.ie"), None).expect("domain"),
+            Some(Environment::Region(Region::EuWest1))
+        );
+        assert!(parse_environment(Some("mars_1"), None).is_err());
+        assert!(
+            parse_environment(None, Some("http://127.0.0.1:9000"))
+                .expect("ok")
+                .is_some()
+        );
+        let remote = parse_environment(None, Some("https://api.example.com")).expect_err("remote");
+        assert!(remote.message.contains("local emulator"), "{remote}");
+        assert!(parse_environment(None, Some("http://10.1.2.3:80")).is_err());
+        assert!(parse_environment(Some("us_east_1"), Some("http://127.0.0.1:1")).is_err());
+        assert_eq!(parse_environment(Some(" "), None).expect("blank"), None);
+    }
+
+    #[test]
+    fn remembered_account_round_trips_and_flags_win() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let global = GlobalArgs {
+            region: None,
+            api_base: None,
+            client_id: None,
+            json: false,
+            audit_file: None,
+            data_dir: Some(dir.path().to_path_buf()),
+        };
+        let ctx = Context::new(global.clone());
+        assert!(ctx.remembered().expect("read").is_none());
+        assert!(ctx.account().is_err(), "nothing remembered, no flags");
+        let env = Environment::custom("http://127.0.0.1:4567").expect("env");
+        ctx.remember(&RememberedAccount::new(&env, "client-a"))
+            .expect("write");
+        assert_eq!(
+            ctx.account().expect("account"),
+            (env.clone(), "client-a".to_owned())
+        );
+        assert_eq!(
+            ctx.audit_path().expect("path"),
+            dir.path().join("audit.jsonl")
+        );
+
+        // Another environment on the command line: the remembered client id does not apply.
+        let other = Context::new(GlobalArgs {
+            region: Some("us_east_1".into()),
+            ..global.clone()
+        });
+        assert!(other.account().is_err());
+        let other = Context::new(GlobalArgs {
+            region: Some("us_east_1".into()),
+            client_id: Some("client-b".into()),
+            ..global.clone()
+        });
+        assert_eq!(
+            other.account().expect("account"),
+            (Environment::Region(Region::UsEast1), "client-b".to_owned())
+        );
+
+        fs::write(dir.path().join(ACCOUNT_FILE_NAME), b"{not json").expect("write");
+        assert!(ctx.remembered().expect("tolerated").is_none());
+    }
+}
