@@ -1,8 +1,11 @@
-//! Bridgekeeper's Tauri-free core: sign-in over an injected token store, and the audit log.
+//! Bridgekeeper's Tauri-free core: sign-in over an injected token store, the live conference
+//! roster, the verified drop/mute/hold actions, the audit log, and the IPC contract.
 //!
-//! Each area is its own module so the roster and action use cases can be added beside them.
+//! Each area is its own module; the desktop app and the CLI call them, neither knows Tauri.
 
+pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod ipc;
+pub mod roster;
 pub mod token_store;

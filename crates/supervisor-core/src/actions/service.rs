@@ -1,0 +1,1200 @@
+//! The verified actions: drop (plan, then execute), mute/unmute, hold/unhold.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use genesys_client::request::build;
+use genesys_client::{ErrorKind, Request};
+use genesys_model::{
+    CommunicationId, ConversationId, MediaParticipantRequest, PERMISSION_DISCONNECT,
+    ParticipantId, UserId, UserMe,
+};
+use tokio::sync::broadcast;
+use tracing::Instrument;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+use super::error::ActionError;
+use super::explain;
+use super::outcome::{
+    ActionKind, ActionOutcome, ActionReport, ActionTimings, ConfirmedVia, LegView, PartySummary,
+};
+use super::plan::{self, DropPlan, PlanOptions, PlanVerdict, Target};
+use crate::audit::{self, AuditLog, AuditOutcome, AuditRecord, AuditRequest};
+use crate::auth::{Session, SessionStatus};
+use crate::roster::{ChangeKind, ConversationRecord, RemovalReason, Roster, RosterChange, RosterError};
+
+/// The signed-in supervisor, as the actions need them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// Genesys user id: decides which legs are the user's own.
+    pub user_id: UserId,
+    /// Display name, for the audit log.
+    pub name: String,
+    /// Holds `conversation:communication:disconnect`: may act on other people's legs.
+    pub can_act_on_others: bool,
+}
+
+impl Actor {
+    /// From `GET /api/v2/users/me?expand=authorization`.
+    pub fn from_user(me: &UserMe) -> Self {
+        Self {
+            user_id: me.id.clone(),
+            name: me.display_name().to_owned(),
+            can_act_on_others: me.has_permission(PERMISSION_DISCONNECT),
+        }
+    }
+}
+
+/// Timing of the verification.
+#[derive(Clone, Debug)]
+pub struct ActionsConfig {
+    /// How long to wait for the change to show before reporting `NotConfirmed`.
+    pub confirm_timeout: Duration,
+    /// When no confirming event arrived after this long, the conversation is re-read once.
+    pub reread_after: Duration,
+    /// A drop plan older than this must be made again (the call may have changed).
+    pub plan_ttl: Duration,
+}
+
+impl Default for ActionsConfig {
+    fn default() -> Self {
+        Self {
+            confirm_timeout: Duration::from_secs(8),
+            reread_after: Duration::from_secs(2),
+            plan_ttl: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Drop, mute and hold with verification and an audit record each; cheap to clone.
+#[derive(Clone)]
+pub struct Actions {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    roster: Roster,
+    audit: AuditLog,
+    actor: RwLock<Actor>,
+    config: ActionsConfig,
+    session: OnceLock<Session>,
+    expired: AtomicBool,
+}
+
+impl std::fmt::Debug for Actions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Actions")
+            .field("actor", &self.actor())
+            .field("expired", &self.inner.expired.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the verifier waits for.
+#[derive(Clone, Debug)]
+enum Expect {
+    Dropped {
+        target: ParticipantId,
+        remaining: Vec<PartySummary>,
+        call_will_end: bool,
+    },
+    Flag {
+        target: ParticipantId,
+        flag: Flag,
+        value: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Flag {
+    Muted,
+    Held,
+}
+
+enum Check {
+    Done {
+        call_ended: bool,
+        others_left: Vec<PartySummary>,
+    },
+    Pending,
+    /// The change can no longer happen (the party left during a mute, say).
+    Lost(String),
+}
+
+impl Expect {
+    fn target(&self) -> &ParticipantId {
+        match self {
+            Self::Dropped { target, .. } | Self::Flag { target, .. } => target,
+        }
+    }
+
+    /// Judges a record (`None` with `ended` = the conversation left the board because it ended).
+    fn check(&self, record: Option<&ConversationRecord>, ended: bool) -> Check {
+        let call_over = ended || record.is_some_and(|r| r.ended);
+        match self {
+            Self::Dropped {
+                target,
+                remaining,
+                call_will_end,
+            } => {
+                let target_live = !call_over
+                    && record.is_some_and(|r| r.live_party(target).is_some());
+                if target_live {
+                    return Check::Pending;
+                }
+                if record.is_none() && !ended {
+                    return Check::Pending;
+                }
+                let others_left = if *call_will_end {
+                    Vec::new()
+                } else {
+                    remaining
+                        .iter()
+                        .filter(|p| {
+                            call_over
+                                || record.is_none_or(|r| r.live_party(&p.participant_id).is_none())
+                        })
+                        .cloned()
+                        .collect()
+                };
+                Check::Done {
+                    call_ended: call_over,
+                    others_left,
+                }
+            }
+            Self::Flag {
+                target,
+                flag,
+                value,
+            } => {
+                if call_over {
+                    return Check::Lost("the call ended before the change was seen".into());
+                }
+                let Some(record) = record else {
+                    return Check::Pending;
+                };
+                match record.live_party(target) {
+                    Some(p) => {
+                        let now = match flag {
+                            Flag::Muted => p.muted,
+                            Flag::Held => p.held,
+                        };
+                        if now == *value {
+                            Check::Done {
+                                call_ended: false,
+                                others_left: Vec::new(),
+                            }
+                        } else {
+                            Check::Pending
+                        }
+                    }
+                    None if record.leg(target).is_some() => {
+                        Check::Lost("the party left the call before the change was seen".into())
+                    }
+                    None => Check::Pending,
+                }
+            }
+        }
+    }
+}
+
+enum Verified {
+    Confirmed {
+        via: ConfirmedVia,
+        at: Instant,
+        call_ended: bool,
+        others_left: Vec<PartySummary>,
+    },
+    Lost(String),
+    TimedOut,
+}
+
+struct Verification {
+    result: Verified,
+    last: Option<Arc<ConversationRecord>>,
+    note: Option<String>,
+}
+
+/// One action in progress: what the audit record and the report need.
+struct Ctx {
+    kind: ActionKind,
+    conversation_id: ConversationId,
+    requested: ParticipantId,
+    party: Option<PartySummary>,
+    communication_id: Option<CommunicationId>,
+    resolution: Option<String>,
+    started: Instant,
+    started_at: DateTime<Utc>,
+    timings: ActionTimings,
+    request: Option<AuditRequest>,
+}
+
+impl Ctx {
+    fn new(kind: ActionKind, conversation_id: &ConversationId, requested: &ParticipantId) -> Self {
+        Self {
+            kind,
+            conversation_id: conversation_id.clone(),
+            requested: requested.clone(),
+            party: None,
+            communication_id: None,
+            resolution: None,
+            started: Instant::now(),
+            started_at: Utc::now(),
+            timings: ActionTimings::default(),
+            request: None,
+        }
+    }
+
+    fn party_label(&self) -> String {
+        self.party
+            .as_ref()
+            .map_or_else(|| format!("participant {}", self.requested), |p| p.name.clone())
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Actions {
+    /// Reads the signed-in user and their permissions (`users/me?expand=authorization`) and builds
+    /// the actions over the roster (whose REST client they share) and the audit log.
+    pub async fn new(
+        roster: Roster,
+        audit: AuditLog,
+        config: ActionsConfig,
+    ) -> Result<Self, ActionError> {
+        let me = roster
+            .client()
+            .users_me(&["authorization"])
+            .await
+            .map_err(|e| read_error(e, None))?;
+        Ok(Self::with_actor(roster, audit, Actor::from_user(&me), config))
+    }
+
+    /// Builds the actions for a known actor (the CLI with a cached profile, tests, benches).
+    pub fn with_actor(roster: Roster, audit: AuditLog, actor: Actor, config: ActionsConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                roster,
+                audit,
+                actor: RwLock::new(actor),
+                config,
+                session: OnceLock::new(),
+                expired: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Ties the actions to a session, so an expired or signed-out session is recognised before any
+    /// request (and a PKCE session's expiry is reported as `SessionExpired`, not `NotSignedIn`).
+    pub fn attach_session(&self, session: Session) {
+        let _ = self.inner.session.set(session);
+    }
+
+    /// Who is acting.
+    pub fn actor(&self) -> Actor {
+        self.inner
+            .actor
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Re-reads the user's permissions (after an administrator changed the role, say).
+    pub async fn refresh_actor(&self) -> Result<Actor, ActionError> {
+        self.check_session()?;
+        let me = self
+            .inner
+            .roster
+            .client()
+            .users_me(&["authorization"])
+            .await
+            .map_err(|e| self.client_error(e, None))?;
+        let actor = Actor::from_user(&me);
+        *self
+            .inner
+            .actor
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = actor.clone();
+        Ok(actor)
+    }
+
+    /// The roster the actions check against.
+    pub fn roster(&self) -> &Roster {
+        &self.inner.roster
+    }
+
+    /// True once a request was refused as unauthenticated: every later action fails fast.
+    pub fn session_expired(&self) -> bool {
+        self.inner.expired.load(Ordering::SeqCst)
+    }
+
+    fn expire(&self) {
+        self.inner.expired.store(true, Ordering::SeqCst);
+    }
+
+    fn check_session(&self) -> Result<(), ActionError> {
+        if self.session_expired() {
+            return Err(ActionError::SessionExpired);
+        }
+        match self.inner.session.get().map(Session::status) {
+            Some(SessionStatus::Expired) => {
+                self.expire();
+                Err(ActionError::SessionExpired)
+            }
+            Some(SessionStatus::SignedOut) => Err(ActionError::NotSignedIn),
+            _ => Ok(()),
+        }
+    }
+
+    /// Maps a failed read or request that produced no outcome.
+    fn client_error(
+        &self,
+        e: genesys_client::Error,
+        conversation: Option<&ConversationId>,
+    ) -> ActionError {
+        match e.kind() {
+            ErrorKind::Unauthorized => {
+                self.expire();
+                ActionError::SessionExpired
+            }
+            ErrorKind::NotSignedIn => {
+                if self
+                    .inner
+                    .session
+                    .get()
+                    .is_some_and(|s| s.status() == SessionStatus::Expired)
+                {
+                    self.expire();
+                    ActionError::SessionExpired
+                } else {
+                    ActionError::NotSignedIn
+                }
+            }
+            _ => read_error(e, conversation),
+        }
+    }
+
+    /// The record to decide on: the board's when it is trusted, else a fresh read.
+    async fn current_record(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Arc<ConversationRecord>, ActionError> {
+        let roster = &self.inner.roster;
+        if roster.status().trusted {
+            if let Some(record) = roster.conversation(conversation) {
+                return Ok(record);
+            }
+        }
+        self.reread(conversation).await
+    }
+
+    async fn reread(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Arc<ConversationRecord>, ActionError> {
+        match self.inner.roster.reread(conversation).await {
+            Ok(record) => Ok(record),
+            Err(RosterError::ConversationNotFound(_)) => Err(ActionError::ParticipantGone {
+                conversation_id: conversation.clone(),
+                participant_id: None,
+                detail: "That call no longer exists.".into(),
+            }),
+            Err(RosterError::Api(e)) => Err(self.client_error(e, Some(conversation))),
+            Err(other) => Err(ActionError::Internal(other.to_string())),
+        }
+    }
+
+    fn check_ids(
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+    ) -> Result<(), ActionError> {
+        if conversation.is_empty() || participant.is_empty() {
+            return Err(ActionError::InvalidArgument(
+                "a conversation id and a participant id are required".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Plans a drop with the default options; see [`Actions::plan_drop_with`].
+    pub async fn plan_drop(
+        &self,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+    ) -> Result<DropPlan, ActionError> {
+        self.plan_drop_with(conversation, participant, PlanOptions::default())
+            .await
+    }
+
+    /// Step one of a drop: re-checks the leg (board when trusted, else one GET), resolves a stale
+    /// duplicate to the person's live leg, checks the permission for someone else's leg, and states
+    /// the consequences. Sends nothing that changes anything.
+    pub async fn plan_drop_with(
+        &self,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+        options: PlanOptions,
+    ) -> Result<DropPlan, ActionError> {
+        Self::check_ids(conversation, participant)?;
+        self.check_session()?;
+        let mut record = self.current_record(conversation).await?;
+        if record.leg(participant).is_none() && !record.ended {
+            // The board may not have seen a leg that just joined: read once before saying "unknown".
+            record = self.reread(conversation).await?;
+        }
+        let actor = self.actor();
+        let plan = match plan::resolve(&record, participant) {
+            Target::Unknown => {
+                return Err(ActionError::ParticipantGone {
+                    conversation_id: conversation.clone(),
+                    participant_id: Some(participant.clone()),
+                    detail: format!("Participant {participant} is not on this call."),
+                });
+            }
+            Target::NotActionable(party) => {
+                return Err(not_actionable(conversation, party));
+            }
+            Target::Gone(party) => plan::build(
+                &record,
+                participant,
+                party,
+                None,
+                PlanVerdict::AlreadyGone,
+                &actor.user_id,
+                actor.can_act_on_others,
+                options,
+                self.inner.config.plan_ttl,
+            ),
+            Target::Live(party, resolution) => plan::build(
+                &record,
+                participant,
+                party,
+                resolution,
+                PlanVerdict::Ready,
+                &actor.user_id,
+                actor.can_act_on_others,
+                options,
+                self.inner.config.plan_ttl,
+            ),
+        };
+        if plan.verdict == PlanVerdict::Ready && !plan.permitted && !options.skip_permission_check {
+            return Err(ActionError::Forbidden {
+                verb: ActionKind::Drop.verb(),
+                party: plan.target.label(),
+                permission: PERMISSION_DISCONNECT,
+            });
+        }
+        tracing::info!(
+            plan_id = %plan.id,
+            conversation_id = %plan.conversation_id,
+            participant_id = %plan.target.participant_id,
+            verdict = ?plan.verdict,
+            warnings = ?plan.warnings,
+            "drop planned"
+        );
+        Ok(plan)
+    }
+
+    /// Step two of a drop: re-checks that the plan still holds (same leg live, same consequences),
+    /// sends exactly one `PATCH …/participants/{id}` `{"state":"disconnected"}`, and waits for the
+    /// roster to show the leg ended (one re-read if the event is late). Audited before returning.
+    pub async fn execute_drop(&self, plan: &DropPlan) -> Result<ActionReport, ActionError> {
+        let mut ctx = Ctx::new(
+            ActionKind::Drop,
+            &plan.conversation_id,
+            &plan.requested_participant_id,
+        );
+        ctx.party = Some(plan.target.clone());
+        ctx.resolution = plan.resolution.clone();
+        let span = tracing::info_span!(
+            "drop",
+            plan_id = %plan.id,
+            conversation_id = %plan.conversation_id,
+            participant_id = %plan.target.participant_id
+        );
+        let result = self
+            .execute_drop_inner(plan, &mut ctx)
+            .instrument(span)
+            .await;
+        match result {
+            Ok(report) => report,
+            Err(e) => Err(self.audit_failure(&ctx, e).await),
+        }
+    }
+
+    async fn execute_drop_inner(
+        &self,
+        plan: &DropPlan,
+        ctx: &mut Ctx,
+    ) -> Result<Result<ActionReport, ActionError>, ActionError> {
+        self.check_session()?;
+        if plan.created.elapsed() > self.inner.config.plan_ttl || Utc::now() > plan.expires_at {
+            return Err(ActionError::PlanExpired {
+                reason: format!(
+                    "the drop plan is older than {} s",
+                    self.inner.config.plan_ttl.as_secs()
+                ),
+                fresh: None,
+            });
+        }
+        let body = MediaParticipantRequest::disconnect();
+        ctx.request = Some(audit_request(
+            &plan.conversation_id,
+            &plan.target.participant_id,
+            &body,
+        ));
+        if plan.verdict == PlanVerdict::AlreadyGone {
+            return Ok(self.finish(ctx, already_gone(ctx, false), None, None).await);
+        }
+        let record = self.current_record(&plan.conversation_id).await?;
+        let actor = self.actor();
+        let party = match plan::resolve(&record, &plan.target.participant_id) {
+            Target::Live(party, _) => party,
+            Target::Gone(_) => {
+                return Ok(self.finish(ctx, already_gone(ctx, false), None, None).await);
+            }
+            Target::Unknown => {
+                return Err(ActionError::ParticipantGone {
+                    conversation_id: plan.conversation_id.clone(),
+                    participant_id: Some(plan.target.participant_id.clone()),
+                    detail: format!("{} is no longer on this call.", plan.target.label()),
+                });
+            }
+            Target::NotActionable(party) => return Err(not_actionable(&plan.conversation_id, party)),
+        };
+        ctx.communication_id = party.communication_id.clone();
+        let fresh = plan::build(
+            &record,
+            &plan.requested_participant_id,
+            party,
+            plan.resolution.clone(),
+            PlanVerdict::Ready,
+            &actor.user_id,
+            actor.can_act_on_others,
+            PlanOptions {
+                skip_permission_check: plan.skip_permission_check,
+            },
+            self.inner.config.plan_ttl,
+        );
+        let new_warnings = fresh.warnings.iter().any(|w| !plan.warnings.contains(w));
+        if new_warnings || fresh.call_will_end != plan.call_will_end {
+            return Err(ActionError::PlanExpired {
+                reason: "the call changed since the drop was reviewed".into(),
+                fresh: Some(Box::new(fresh)),
+            });
+        }
+        if !fresh.permitted && !plan.skip_permission_check {
+            return Err(ActionError::Forbidden {
+                verb: ActionKind::Drop.verb(),
+                party: plan.target.label(),
+                permission: PERMISSION_DISCONNECT,
+            });
+        }
+        let expect = Expect::Dropped {
+            target: plan.target.participant_id.clone(),
+            remaining: fresh.remaining.clone(),
+            call_will_end: fresh.call_will_end,
+        };
+        self.send_and_verify(ctx, body, expect).await
+    }
+
+    /// Mutes or unmutes a party and waits for the roster to show the new `muted` flag.
+    pub async fn set_muted(
+        &self,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+        muted: bool,
+    ) -> Result<ActionReport, ActionError> {
+        let kind = if muted {
+            ActionKind::Mute
+        } else {
+            ActionKind::Unmute
+        };
+        self.set_flag(
+            kind,
+            conversation,
+            participant,
+            MediaParticipantRequest::mute(muted),
+            Flag::Muted,
+            muted,
+        )
+        .await
+    }
+
+    /// Holds or resumes a party and waits for the roster to show the new `held` flag.
+    pub async fn set_held(
+        &self,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+        held: bool,
+    ) -> Result<ActionReport, ActionError> {
+        let kind = if held {
+            ActionKind::Hold
+        } else {
+            ActionKind::Unhold
+        };
+        self.set_flag(
+            kind,
+            conversation,
+            participant,
+            MediaParticipantRequest::hold(held),
+            Flag::Held,
+            held,
+        )
+        .await
+    }
+
+    async fn set_flag(
+        &self,
+        kind: ActionKind,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+        body: MediaParticipantRequest,
+        flag: Flag,
+        value: bool,
+    ) -> Result<ActionReport, ActionError> {
+        let mut ctx = Ctx::new(kind, conversation, participant);
+        let span = tracing::info_span!(
+            "set_flag",
+            action = kind.verb(),
+            conversation_id = %conversation,
+            participant_id = %participant
+        );
+        let result = self
+            .set_flag_inner(&mut ctx, conversation, participant, body, flag, value)
+            .instrument(span)
+            .await;
+        match result {
+            Ok(report) => report,
+            Err(e) => Err(self.audit_failure(&ctx, e).await),
+        }
+    }
+
+    async fn set_flag_inner(
+        &self,
+        ctx: &mut Ctx,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+        body: MediaParticipantRequest,
+        flag: Flag,
+        value: bool,
+    ) -> Result<Result<ActionReport, ActionError>, ActionError> {
+        Self::check_ids(conversation, participant)?;
+        ctx.request = Some(audit_request(conversation, participant, &body));
+        self.check_session()?;
+        let mut record = self.current_record(conversation).await?;
+        if record.leg(participant).is_none() && !record.ended {
+            record = self.reread(conversation).await?;
+        }
+        let party = match plan::resolve(&record, participant) {
+            Target::Live(party, resolution) => {
+                ctx.resolution = resolution;
+                party
+            }
+            Target::Gone(party) => {
+                ctx.party = Some(PartySummary::from(party));
+                return Ok(self.finish(ctx, already_gone(ctx, false), None, None).await);
+            }
+            Target::Unknown => {
+                return Err(ActionError::ParticipantGone {
+                    conversation_id: conversation.clone(),
+                    participant_id: Some(participant.clone()),
+                    detail: format!("Participant {participant} is not on this call."),
+                });
+            }
+            Target::NotActionable(party) => return Err(not_actionable(conversation, party)),
+        };
+        ctx.party = Some(PartySummary::from(party));
+        ctx.request = Some(audit_request(conversation, &party.participant_id, &body));
+        let actor = self.actor();
+        let own = party.user_id.as_ref() == Some(&actor.user_id);
+        if !own && !actor.can_act_on_others {
+            return Err(ActionError::Forbidden {
+                verb: ctx.kind.verb(),
+                party: PartySummary::from(party).label(),
+                permission: PERMISSION_DISCONNECT,
+            });
+        }
+        let expect = Expect::Flag {
+            target: party.participant_id.clone(),
+            flag,
+            value,
+        };
+        self.send_and_verify(ctx, body, expect).await
+    }
+
+    /// Sends the one PATCH and turns the answer plus what the roster shows into an outcome.
+    async fn send_and_verify(
+        &self,
+        ctx: &mut Ctx,
+        body: MediaParticipantRequest,
+        expect: Expect,
+    ) -> Result<Result<ActionReport, ActionError>, ActionError> {
+        let request: Request =
+            build::patch_participant(&ctx.conversation_id, expect.target(), &body)
+                .map_err(|e| ActionError::InvalidArgument(e.to_string()))?;
+        let roster = &self.inner.roster;
+        // Subscribe before sending, so no confirming change can slip between the two.
+        let changes = roster.changes();
+        let before = roster.conversation(&ctx.conversation_id);
+        let sent = Instant::now();
+        ctx.timings.to_wire = Some(sent.duration_since(ctx.started));
+        let answer = roster.client().execute(request).await;
+        ctx.timings.request = Some(sent.elapsed());
+        let party = ctx.party_label();
+        match answer {
+            Ok(response) => {
+                let correlation_id = response.correlation_id().map(str::to_owned);
+                tracing::info!(status = response.status(), correlation_id = ?correlation_id, "request accepted; verifying");
+                let timeout = self.inner.config.confirm_timeout;
+                let v = self
+                    .verify(&ctx.conversation_id, &expect, changes, sent, timeout, before)
+                    .await;
+                let (outcome, confirm_at) = self.judge(ctx, &expect, v, sent);
+                Ok(self.finish(ctx, outcome, correlation_id, confirm_at).await)
+            }
+            Err(e) => {
+                let correlation_id = e.correlation_id().map(str::to_owned);
+                tracing::warn!(error = %e, "action request failed");
+                match e.kind() {
+                    ErrorKind::BadRequest
+                        if e.code() == Some("conversation.error.call.disconnected") =>
+                    {
+                        let outcome = already_gone(ctx, true);
+                        Ok(self.finish(ctx, outcome, correlation_id, None).await)
+                    }
+                    ErrorKind::Unauthorized | ErrorKind::NotSignedIn | ErrorKind::RateLimited => {
+                        Err(self.client_error(e, Some(&ctx.conversation_id)))
+                    }
+                    ErrorKind::Server
+                    | ErrorKind::Unreachable
+                    | ErrorKind::Decode
+                    | ErrorKind::UnexpectedStatus => {
+                        // The platform may or may not have acted: look before answering.
+                        let window = self.inner.config.reread_after + Duration::from_millis(500);
+                        let v = self
+                            .verify(&ctx.conversation_id, &expect, changes, sent, window, before)
+                            .await;
+                        if let Verified::Confirmed { .. } = v.result {
+                            let (outcome, confirm_at) = self.judge(ctx, &expect, v, sent);
+                            return Ok(self.finish(ctx, outcome, correlation_id, confirm_at).await);
+                        }
+                        if e.kind() == ErrorKind::Server {
+                            let outcome = refused(ctx.kind, &party, &e);
+                            Ok(self.finish(ctx, outcome, correlation_id, None).await)
+                        } else {
+                            Err(ActionError::Unreachable {
+                                detail: format!(
+                                    "{e}; the change was not seen afterwards, so {party} is most likely unchanged"
+                                ),
+                                correlation_id,
+                            })
+                        }
+                    }
+                    _ => {
+                        let outcome = refused(ctx.kind, &party, &e);
+                        Ok(self.finish(ctx, outcome, correlation_id, None).await)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for the expected change: roster events, one re-read after `reread_after`, up to `timeout`.
+    async fn verify(
+        &self,
+        conversation: &ConversationId,
+        expect: &Expect,
+        mut changes: broadcast::Receiver<RosterChange>,
+        sent: Instant,
+        timeout: Duration,
+        before: Option<Arc<ConversationRecord>>,
+    ) -> Verification {
+        let roster = &self.inner.roster;
+        let deadline = tokio::time::Instant::from_std(sent + timeout);
+        let reread_at = tokio::time::Instant::from_std(sent + self.inner.config.reread_after);
+        let mut reread_done = false;
+        let mut stream_open = true;
+        let mut last = before;
+        let mut note = None;
+        let judged = |record: Option<&ConversationRecord>, ended: bool, via, at| match expect
+            .check(record, ended)
+        {
+            Check::Done {
+                call_ended,
+                others_left,
+            } => Some(Verified::Confirmed {
+                via,
+                at,
+                call_ended,
+                others_left,
+            }),
+            Check::Lost(why) => Some(Verified::Lost(why)),
+            Check::Pending => None,
+        };
+        loop {
+            tokio::select! {
+                biased;
+                change = changes.recv(), if stream_open => match change {
+                    Ok(RosterChange { kind: ChangeKind::Upserted { conversation: record }, at, .. })
+                        if &record.id == conversation =>
+                    {
+                        let verdict = judged(Some(&record), false, ConfirmedVia::Event, at);
+                        last = Some(record);
+                        if let Some(result) = verdict {
+                            return Verification { result, last, note };
+                        }
+                    }
+                    Ok(RosterChange { kind: ChangeKind::Removed { id, reason: RemovalReason::Ended }, at, .. })
+                        if &id == conversation =>
+                    {
+                        if let Some(result) = judged(None, true, ConfirmedVia::Event, at) {
+                            return Verification { result, last, note };
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => {
+                        // Changes were missed: judge the board as it is now.
+                        if let Some(record) = roster.conversation(conversation) {
+                            let verdict = judged(Some(&record), false, ConfirmedVia::Event, Instant::now());
+                            last = Some(record);
+                            if let Some(result) = verdict {
+                                return Verification { result, last, note };
+                            }
+                        }
+                    }
+                    Err(RecvError::Closed) => stream_open = false,
+                },
+                () = tokio::time::sleep_until(reread_at), if !reread_done => {
+                    reread_done = true;
+                    match roster.reread(conversation).await {
+                        Ok(record) => {
+                            let verdict = judged(Some(&record), false, ConfirmedVia::Reread, Instant::now());
+                            last = Some(record);
+                            if let Some(result) = verdict {
+                                return Verification { result, last, note };
+                            }
+                        }
+                        Err(RosterError::ConversationNotFound(_)) => {
+                            note = Some("the call could not be read any more (not found)".to_owned());
+                            last = None;
+                        }
+                        Err(e) => {
+                            if e.is_session_expired() {
+                                self.expire();
+                            }
+                            note = Some(format!("the confirming re-read failed: {e}"));
+                        }
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    return Verification { result: Verified::TimedOut, last, note };
+                }
+            }
+        }
+    }
+
+    /// Turns a verification into the outcome the supervisor sees.
+    fn judge(
+        &self,
+        ctx: &Ctx,
+        expect: &Expect,
+        v: Verification,
+        sent: Instant,
+    ) -> (ActionOutcome, Option<Instant>) {
+        let party = ctx.party_label();
+        let target = expect.target();
+        let still = v
+            .last
+            .as_ref()
+            .and_then(|r| r.leg(target))
+            .map(|(_, p)| LegView::from(p));
+        match v.result {
+            Verified::Confirmed {
+                via,
+                at,
+                call_ended,
+                others_left,
+            } => (
+                ActionOutcome::Confirmed {
+                    latency: at.saturating_duration_since(ctx.started),
+                    via,
+                    call_ended,
+                    others_left,
+                },
+                Some(at),
+            ),
+            Verified::Lost(why) => (
+                ActionOutcome::NotConfirmed {
+                    waited: sent.elapsed(),
+                    still_shows: still,
+                    explanation: format!(
+                        "Genesys Cloud accepted the request to {} {party}, but {why}.",
+                        ctx.kind.verb()
+                    ),
+                    communication_id: None,
+                },
+                None,
+            ),
+            Verified::TimedOut => {
+                let waited = sent.elapsed();
+                let shows = match (&still, expect) {
+                    (Some(view), Expect::Dropped { .. }) => format!(
+                        "it still shows {party} as {}",
+                        view.state.as_deref().unwrap_or("on the call")
+                    ),
+                    (Some(view), Expect::Flag { flag: Flag::Muted, .. }) => format!(
+                        "it still shows {party} as {}",
+                        if view.muted { "muted" } else { "not muted" }
+                    ),
+                    (Some(view), Expect::Flag { flag: Flag::Held, .. }) => format!(
+                        "it still shows {party} as {}",
+                        if view.held { "on hold" } else { "not on hold" }
+                    ),
+                    (None, _) => "the change could not be seen".to_owned(),
+                };
+                let advice = match expect {
+                    Expect::Dropped { .. } => {
+                        " The party may still be on the call: try again, or disconnect their call \
+                         directly (per-communication disconnect)."
+                    }
+                    Expect::Flag { .. } => " Try again in a moment.",
+                };
+                let mut explanation = format!(
+                    "Genesys Cloud accepted the request to {} {party}, but after {:.1} s {shows}.{advice}",
+                    ctx.kind.verb(),
+                    waited.as_secs_f64()
+                );
+                if let Some(note) = &v.note {
+                    explanation.push_str(&format!(" (Note: {note}.)"));
+                }
+                (
+                    ActionOutcome::NotConfirmed {
+                        waited,
+                        still_shows: still,
+                        explanation,
+                        communication_id: match expect {
+                            Expect::Dropped { .. } => ctx.communication_id.clone(),
+                            Expect::Flag { .. } => None,
+                        },
+                    },
+                    None,
+                )
+            }
+        }
+    }
+
+    /// Writes the audit record (fsynced) and builds the report.
+    async fn finish(
+        &self,
+        ctx: &mut Ctx,
+        outcome: ActionOutcome,
+        correlation_id: Option<String>,
+        confirm_at: Option<Instant>,
+    ) -> Result<ActionReport, ActionError> {
+        let detail = match &outcome {
+            ActionOutcome::Confirmed {
+                via,
+                call_ended,
+                others_left,
+                ..
+            } => {
+                let mut d = format!("confirmed by {via:?}").to_lowercase();
+                if *call_ended {
+                    d.push_str("; the call ended");
+                }
+                if !others_left.is_empty() {
+                    let names: Vec<String> = others_left.iter().map(PartySummary::label).collect();
+                    d.push_str(&format!("; also no longer on the call: {}", names.join(", ")));
+                }
+                d
+            }
+            ActionOutcome::NotConfirmed { explanation, .. }
+            | ActionOutcome::AlreadyGone { explanation, .. }
+            | ActionOutcome::Refused { explanation, .. } => explanation.clone(),
+        };
+        let detail = match &ctx.resolution {
+            Some(r) => format!("{detail} ({r})"),
+            None => detail,
+        };
+        let record = self.audit_record(ctx, outcome.audit_outcome(), &correlation_id, detail);
+        let audit_id = record.id;
+        let audit_started = Instant::now();
+        let written = self.inner.audit.append_async(record).await;
+        ctx.timings.audit = audit_started.elapsed();
+        ctx.timings.total = ctx.started.elapsed();
+        ctx.timings.confirm_to_outcome = confirm_at.map(|at| at.elapsed());
+        let report = ActionReport {
+            action: ctx.kind,
+            conversation_id: ctx.conversation_id.clone(),
+            participant: ctx.party.clone().unwrap_or_else(|| PartySummary {
+                participant_id: ctx.requested.clone(),
+                name: String::new(),
+                purpose: "unknown".into(),
+                user_id: None,
+            }),
+            requested_participant_id: ctx.requested.clone(),
+            resolution: ctx.resolution.clone(),
+            outcome,
+            correlation_id,
+            audit_id,
+            timings: ctx.timings.clone(),
+        };
+        tracing::info!(
+            action = ctx.kind.verb(),
+            outcome = report.outcome.name(),
+            correlation_id = ?report.correlation_id,
+            total_ms = millis(report.timings.total),
+            "action finished"
+        );
+        match written {
+            Ok(()) => Ok(report),
+            Err(e) => Err(ActionError::AuditFailed {
+                report: Box::new(report),
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    fn audit_record(
+        &self,
+        ctx: &Ctx,
+        outcome: AuditOutcome,
+        correlation_id: &Option<String>,
+        detail: String,
+    ) -> AuditRecord {
+        let actor = self.actor();
+        let party = ctx.party.as_ref();
+        AuditRecord {
+            id: Uuid::new_v4(),
+            time: ctx.started_at,
+            actor: audit::Actor {
+                user_id: actor.user_id.as_str().to_owned(),
+                name: actor.name,
+            },
+            action: ctx.kind.audit_action(),
+            conversation_id: ctx.conversation_id.as_str().to_owned(),
+            participant_id: party
+                .map_or(&ctx.requested, |p| &p.participant_id)
+                .as_str()
+                .to_owned(),
+            party: audit::Party {
+                name: party.map(|p| p.name.clone()).unwrap_or_default(),
+                purpose: party.map_or_else(|| "unknown".to_owned(), |p| p.purpose.clone()),
+            },
+            request: ctx.request.clone().unwrap_or_else(|| AuditRequest {
+                method: String::new(),
+                path: String::new(),
+                body: serde_json::Value::Null,
+            }),
+            outcome,
+            latency_ms: millis(ctx.started.elapsed()),
+            correlation_id: correlation_id.clone(),
+            detail: Some(detail),
+        }
+    }
+
+    /// Audits an action that ended in an error (nothing learnt, or nothing sent) and returns the error.
+    async fn audit_failure(&self, ctx: &Ctx, error: ActionError) -> ActionError {
+        if matches!(error, ActionError::AuditFailed { .. }) {
+            return error;
+        }
+        let sent = ctx.timings.to_wire.is_some();
+        let detail = format!(
+            "{}: {error}{}",
+            error.code(),
+            if sent { "" } else { " [request not sent]" }
+        );
+        let record = self.audit_record(
+            ctx,
+            AuditOutcome::Failed,
+            &error.correlation_id().map(str::to_owned),
+            detail,
+        );
+        if let Err(e) = self.inner.audit.append_async(record).await {
+            tracing::error!(error = %e, "could not audit a failed action");
+        }
+        error
+    }
+}
+
+fn audit_request(
+    conversation: &ConversationId,
+    participant: &ParticipantId,
+    body: &MediaParticipantRequest,
+) -> AuditRequest {
+    AuditRequest {
+        method: "PATCH".into(),
+        path: format!("/api/v2/conversations/calls/{conversation}/participants/{participant}"),
+        body: serde_json::to_value(body).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+fn already_gone(ctx: &Ctx, request_sent: bool) -> ActionOutcome {
+    let party = ctx.party_label();
+    ActionOutcome::AlreadyGone {
+        request_sent,
+        explanation: if request_sent {
+            format!("Genesys Cloud says {party} had already left the call; nothing was changed.")
+        } else {
+            format!("{party} had already left the call; nothing was sent.")
+        },
+    }
+}
+
+fn refused(kind: ActionKind, party: &str, e: &genesys_client::Error) -> ActionOutcome {
+    ActionOutcome::Refused {
+        status: e.status(),
+        code: e.code().map(str::to_owned),
+        message: e.vendor_message().unwrap_or_else(|| e.to_string()),
+        correlation_id: e.correlation_id().map(str::to_owned),
+        explanation: explain::refusal(kind, party, e.status(), e.code()),
+    }
+}
+
+fn not_actionable(conversation: &ConversationId, party: &crate::roster::Party) -> ActionError {
+    ActionError::ParticipantGone {
+        conversation_id: conversation.clone(),
+        participant_id: Some(party.participant_id.clone()),
+        detail: format!(
+            "{} is in state '{}', which no action applies to.",
+            party.name,
+            party.state.as_ref().map_or("unknown", |s| s.as_str())
+        ),
+    }
+}
+
+/// Maps a failed read that produced no outcome (no session handling: see `Actions::client_error`).
+fn read_error(e: genesys_client::Error, conversation: Option<&ConversationId>) -> ActionError {
+    let correlation_id = e.correlation_id().map(str::to_owned);
+    match e.kind() {
+        ErrorKind::Unauthorized => ActionError::SessionExpired,
+        ErrorKind::NotSignedIn => ActionError::NotSignedIn,
+        ErrorKind::RateLimited => ActionError::RateLimited {
+            retry_after: e.retry_after(),
+            correlation_id,
+        },
+        ErrorKind::NotFound => ActionError::ParticipantGone {
+            conversation_id: conversation.cloned().unwrap_or_else(|| ConversationId::new("")),
+            participant_id: None,
+            detail: "That call no longer exists.".into(),
+        },
+        ErrorKind::Forbidden => ActionError::Forbidden {
+            verb: "read",
+            party: "this call".into(),
+            permission: "conversation:communication:view",
+        },
+        ErrorKind::InvalidRequest | ErrorKind::InvalidConfig => {
+            ActionError::InvalidArgument(e.to_string())
+        }
+        _ => ActionError::Unreachable {
+            detail: e.to_string(),
+            correlation_id,
+        },
+    }
+}
