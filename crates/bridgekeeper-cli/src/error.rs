@@ -27,7 +27,6 @@ impl CliError {
         }
     }
 
-    #[allow(dead_code)] // TEMP: used by drop (next commit)
     /// A failure carrying a specific exit code (refused, not confirmed).
     pub fn with_exit(message: impl Into<String>, exit: Exit) -> Self {
         Self {

@@ -9,7 +9,19 @@ mod output;
 use clap::Parser;
 
 fn main() {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print and succeed; usage errors exit 1, not clap's 2, which
+            // scripts must be able to read as "refused".
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() {
+                output::Exit::Failure.code()
+            } else {
+                output::Exit::Success.code()
+            });
+        }
+    };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -3,9 +3,11 @@
 use std::io::{self, IsTerminal, Write};
 
 use serde::Serialize;
+use supervisor_core::actions::{
+    ActionOutcome, ActionReport, ConfirmedVia, DropPlan, DropWarning, PartySummary, PlanVerdict,
+};
 
 /// The process exit codes, a contract with scripts.
-#[allow(dead_code)] // TEMP: Refused/NotConfirmed used by drop (next commit)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     /// Success; for actions: confirmed or already gone.
@@ -34,7 +36,6 @@ pub struct Printer {
 }
 
 /// ANSI styles used for human output on a terminal.
-#[allow(dead_code)] // TEMP: Dim used by calls (next commit)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
     /// Good news (confirmed, live).
@@ -212,6 +213,333 @@ pub fn human_duration_ms(ms: u64) -> String {
     }
 }
 
+/// An action's outcome as scripts read it (`--json`): the outcome in snake case, the ids, the
+/// latency, and whatever explains it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeView {
+    /// `drop`, `mute`, `unmute`, `hold`, `unhold`.
+    pub action: &'static str,
+    /// `confirmed`, `not_confirmed`, `refused` or `already_gone`.
+    pub outcome: &'static str,
+    /// The conversation.
+    pub conversation_id: String,
+    /// The leg acted on.
+    pub participant_id: String,
+    /// The leg asked for, when a stale duplicate was resolved to another one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_participant_id: Option<String>,
+    /// Who the leg was.
+    pub party: PartyLabel,
+    /// Confirmed: command to the confirming observation; otherwise command to outcome.
+    pub latency_ms: u64,
+    /// Whether the PATCH went out.
+    pub request_sent: bool,
+    /// `event` or `reread` (confirmed only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_via: Option<&'static str>,
+    /// The whole call ended (confirmed drops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_ended: Option<bool>,
+    /// Parties expected to remain who are gone (confirmed drops).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub others_left: Vec<PartyLabel>,
+    /// How long the app waited (not confirmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waited_ms: Option<u64>,
+    /// What the platform still showed of the leg (not confirmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_shows: Option<serde_json::Value>,
+    /// The per-communication disconnect's target (not confirmed drops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub communication_id: Option<String>,
+    /// HTTP status of a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Vendor error code of a refusal (or `Forbidden` for the local permission check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Vendor message of a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Plain words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    /// The stale-duplicate resolution, when one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    /// `ININ-Correlation-Id` of the request, for support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// The audit record written for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_id: Option<String>,
+    /// For drops: who the plan said would remain, and its warnings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanView>,
+}
+
+/// A party in an outcome or plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyLabel {
+    /// Leg id.
+    pub participant_id: String,
+    /// Display name.
+    pub name: String,
+    /// Purpose.
+    pub purpose: String,
+}
+
+impl From<&PartySummary> for PartyLabel {
+    fn from(p: &PartySummary) -> Self {
+        Self {
+            participant_id: p.participant_id.as_str().to_owned(),
+            name: p.name.clone(),
+            purpose: p.purpose.clone(),
+        }
+    }
+}
+
+impl PartyLabel {
+    /// "Jane Doe (external)", terminal-safe.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            format!("participant {}", self.participant_id)
+        } else {
+            format!("{} ({})", sanitize(&self.name), sanitize(&self.purpose))
+        }
+    }
+}
+
+/// A drop plan as printed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    /// The leg that will be dropped.
+    pub target: PartyLabel,
+    /// `ready` or `already_gone`.
+    pub verdict: &'static str,
+    /// Live parties that remain.
+    pub remaining: Vec<PartyLabel>,
+    /// Warning codes (`call_will_end`, `last_agent`, `customer_alone`).
+    pub warnings: Vec<&'static str>,
+    /// Warnings in words.
+    pub warning_texts: Vec<&'static str>,
+    /// The stale-duplicate resolution, when one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+}
+
+impl From<&DropPlan> for PlanView {
+    fn from(plan: &DropPlan) -> Self {
+        Self {
+            target: PartyLabel::from(&plan.target),
+            verdict: match plan.verdict {
+                PlanVerdict::Ready => "ready",
+                PlanVerdict::AlreadyGone => "already_gone",
+            },
+            remaining: plan.remaining.iter().map(PartyLabel::from).collect(),
+            warnings: plan.warnings.iter().map(|w| warning_code(*w)).collect(),
+            warning_texts: plan.warnings.iter().map(|w| w.text()).collect(),
+            resolution: plan.resolution.clone(),
+        }
+    }
+}
+
+fn warning_code(w: DropWarning) -> &'static str {
+    match w {
+        DropWarning::CallWillEnd => "call_will_end",
+        DropWarning::LastAgent => "last_agent",
+        DropWarning::CustomerAlone => "customer_alone",
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl OutcomeView {
+    /// From the core's report.
+    pub fn from_report(report: &ActionReport, plan: Option<&DropPlan>) -> Self {
+        let party = PartyLabel::from(&report.participant);
+        let requested = (report.requested_participant_id != report.participant.participant_id)
+            .then(|| report.requested_participant_id.as_str().to_owned());
+        let mut view = Self {
+            action: report.action.verb(),
+            outcome: "",
+            conversation_id: report.conversation_id.as_str().to_owned(),
+            participant_id: party.participant_id.clone(),
+            requested_participant_id: requested,
+            party,
+            latency_ms: millis(report.timings.total),
+            request_sent: report.timings.to_wire.is_some(),
+            confirmed_via: None,
+            call_ended: None,
+            others_left: Vec::new(),
+            waited_ms: None,
+            still_shows: None,
+            communication_id: None,
+            status: None,
+            code: None,
+            message: None,
+            explanation: None,
+            resolution: report.resolution.clone(),
+            correlation_id: report.correlation_id.clone(),
+            audit_id: Some(report.audit_id.to_string()),
+            plan: plan.map(PlanView::from),
+        };
+        match &report.outcome {
+            ActionOutcome::Confirmed {
+                latency,
+                via,
+                call_ended,
+                others_left,
+            } => {
+                view.outcome = "confirmed";
+                view.latency_ms = millis(*latency);
+                view.confirmed_via = Some(match via {
+                    ConfirmedVia::Event => "event",
+                    ConfirmedVia::Reread => "reread",
+                });
+                view.call_ended = Some(*call_ended);
+                view.others_left = others_left.iter().map(PartyLabel::from).collect();
+            }
+            ActionOutcome::NotConfirmed {
+                waited,
+                still_shows,
+                explanation,
+                communication_id,
+            } => {
+                view.outcome = "not_confirmed";
+                view.waited_ms = Some(millis(*waited));
+                view.still_shows = still_shows
+                    .as_ref()
+                    .and_then(|s| serde_json::to_value(s).ok());
+                view.explanation = Some(explanation.clone());
+                view.communication_id = communication_id.as_ref().map(|c| c.as_str().to_owned());
+            }
+            ActionOutcome::Refused {
+                status,
+                code,
+                message,
+                correlation_id,
+                explanation,
+            } => {
+                view.outcome = "refused";
+                view.status = *status;
+                view.code = code.clone();
+                view.message = Some(message.clone());
+                view.explanation = Some(explanation.clone());
+                if view.correlation_id.is_none() {
+                    view.correlation_id = correlation_id.clone();
+                }
+            }
+            ActionOutcome::AlreadyGone {
+                request_sent,
+                explanation,
+            } => {
+                view.outcome = "already_gone";
+                view.request_sent = *request_sent;
+                view.explanation = Some(explanation.clone());
+            }
+        }
+        view
+    }
+
+    /// The exit code for this view's outcome: the contract with scripts.
+    pub fn exit(&self) -> Exit {
+        match self.outcome {
+            "confirmed" | "already_gone" => Exit::Success,
+            "refused" => Exit::Refused,
+            "not_confirmed" => Exit::NotConfirmed,
+            _ => Exit::Failure,
+        }
+    }
+
+    /// The human lines: the outcome first, then what explains it.
+    pub fn human_lines(&self, printer: &Printer) -> Vec<String> {
+        let party = self.party.label();
+        let verb = self.action;
+        let mut lines = Vec::new();
+        match self.outcome {
+            "confirmed" => {
+                let mut head = format!(
+                    "{} {verb} {party}: the change was seen ({} ms, by {}).",
+                    printer.paint("CONFIRMED", Style::Good),
+                    self.latency_ms,
+                    match self.confirmed_via {
+                        Some("event") => "live event",
+                        _ => "re-reading the call",
+                    }
+                );
+                if self.call_ended == Some(true) {
+                    head.push_str(" The call has ended.");
+                }
+                lines.push(head);
+                if !self.others_left.is_empty() {
+                    let names: Vec<String> =
+                        self.others_left.iter().map(PartyLabel::label).collect();
+                    lines.push(format!(
+                        "{} also no longer on the call: {}",
+                        printer.paint("Note:", Style::Warn),
+                        names.join(", ")
+                    ));
+                }
+            }
+            "not_confirmed" => {
+                lines.push(format!(
+                    "{} {verb} {party}: accepted, but not seen after {} ms.",
+                    printer.paint("NOT CONFIRMED", Style::Warn),
+                    self.waited_ms.unwrap_or(self.latency_ms)
+                ));
+                if let Some(c) = &self.communication_id {
+                    lines.push(format!("Per-communication disconnect target: {c}"));
+                }
+            }
+            "refused" => {
+                let mut head = format!("{} {verb} {party}", printer.paint("REFUSED", Style::Bad));
+                match (self.status, &self.code) {
+                    (Some(s), Some(c)) => head.push_str(&format!(" (HTTP {s}, {c})")),
+                    (None, Some(c)) => head.push_str(&format!(" ({c})")),
+                    _ => {}
+                }
+                head.push('.');
+                lines.push(head);
+            }
+            _ => lines.push(format!(
+                "{} {party} had already left the call.",
+                printer.paint("ALREADY GONE", Style::Good)
+            )),
+        }
+        if let Some(e) = &self.explanation {
+            lines.push(sanitize(e));
+        }
+        if let Some(r) = &self.resolution {
+            lines.push(sanitize(r));
+        }
+        if let Some(id) = &self.correlation_id {
+            lines.push(format!("Correlation id: {id}"));
+        }
+        lines
+    }
+
+    /// The one-line reason for stderr when the outcome is not a success.
+    pub fn reason(&self) -> Option<String> {
+        let party = self.party.label();
+        let detail = self
+            .explanation
+            .as_deref()
+            .map(|e| format!(": {}", sanitize(e)))
+            .unwrap_or_default();
+        match self.outcome {
+            "refused" => Some(format!("{} {party} refused{detail}", self.action)),
+            "not_confirmed" => Some(format!("{} {party} not confirmed{detail}", self.action)),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,11 +577,108 @@ mod tests {
         assert!(colored[2].contains("\x1b[31mq-22"));
     }
 
+    fn report(outcome: ActionOutcome) -> ActionReport {
+        ActionReport {
+            action: supervisor_core::actions::ActionKind::Drop,
+            conversation_id: "c-1".into(),
+            participant: PartySummary {
+                participant_id: "p-2".into(),
+                name: "Jane Doe".into(),
+                purpose: "external".into(),
+                user_id: None,
+            },
+            requested_participant_id: "p-2".into(),
+            resolution: None,
+            outcome,
+            correlation_id: Some("corr-1".into()),
+            audit_id: uuid::Uuid::nil(),
+            timings: supervisor_core::actions::ActionTimings {
+                to_wire: Some(std::time::Duration::from_micros(300)),
+                total: std::time::Duration::from_millis(900),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn outcomes_map_to_snake_case_names_and_exit_codes() {
+        use std::time::Duration;
+        let confirmed = OutcomeView::from_report(
+            &report(ActionOutcome::Confirmed {
+                latency: Duration::from_millis(240),
+                via: ConfirmedVia::Event,
+                call_ended: false,
+                others_left: vec![],
+            }),
+            None,
+        );
+        assert_eq!(
+            (confirmed.outcome, confirmed.exit()),
+            ("confirmed", Exit::Success)
+        );
+        assert_eq!(confirmed.latency_ms, 240);
+        assert!(confirmed.reason().is_none());
+        let json = serde_json::to_value(&confirmed).expect("json");
+        assert_eq!(json["outcome"], "confirmed");
+        assert_eq!(json["conversationId"], "c-1");
+        assert_eq!(json["participantId"], "p-2");
+        assert_eq!(json["latencyMs"], 240);
+        assert_eq!(json["confirmedVia"], "event");
+        assert_eq!(json["correlationId"], "corr-1");
+
+        let not = OutcomeView::from_report(
+            &report(ActionOutcome::NotConfirmed {
+                waited: Duration::from_secs(3),
+                still_shows: None,
+                explanation: "still connected".into(),
+                communication_id: Some("comm-1".into()),
+            }),
+            None,
+        );
+        assert_eq!(
+            (not.outcome, not.exit()),
+            ("not_confirmed", Exit::NotConfirmed)
+        );
+        assert_eq!(not.latency_ms, 900);
+        assert!(not.reason().expect("reason").contains("not confirmed"));
+
+        let refused = OutcomeView::from_report(
+            &report(ActionOutcome::Refused {
+                status: Some(403),
+                code: Some("missing.any.permissions".into()),
+                message: "Missing permission".into(),
+                correlation_id: Some("corr-1".into()),
+                explanation: "ask your administrator".into(),
+            }),
+            None,
+        );
+        assert_eq!(
+            (refused.outcome, refused.exit()),
+            ("refused", Exit::Refused)
+        );
+        let lines = refused.human_lines(&Printer::with(false, false)).join("\n");
+        assert!(
+            lines.contains("REFUSED drop Jane Doe (external) (HTTP 403, missing.any.permissions)"),
+            "{lines}"
+        );
+        assert!(lines.contains("Correlation id: corr-1"), "{lines}");
+
+        let gone = OutcomeView::from_report(
+            &report(ActionOutcome::AlreadyGone {
+                request_sent: false,
+                explanation: "had already left".into(),
+            }),
+            None,
+        );
+        assert_eq!((gone.outcome, gone.exit()), ("already_gone", Exit::Success));
+        assert!(!gone.request_sent);
+    }
+
     #[test]
     fn sanitize_and_durations() {
         assert_eq!(sanitize("a\x1b[2Jb\nc"), "a [2Jb c");
         assert_eq!(human_duration_ms(850), "850 ms");
-        assert_eq!(human_duration_ms(1_250), "1.2 s");
+        assert_eq!(human_duration_ms(1_240), "1.2 s");
         assert_eq!(human_duration_ms(184_000), "3 min 4 s");
         assert_eq!(human_duration_ms(7_500_000), "2 h 5 min");
     }

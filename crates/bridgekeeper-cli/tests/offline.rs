@@ -134,7 +134,14 @@ async fn audit_lists_exports_csv_and_json() {
     assert_eq!(out.json()["records"], json!([]));
 
     let both = common::run_to_end(cli(dir.path(), &["audit", "--csv", "--json"])).await;
-    assert_eq!(both.code, 2, "clap usage errors exit 2: {both:?}");
+    assert_eq!(
+        both.code, 1,
+        "usage errors exit 1 (2 means refused): {both:?}"
+    );
+    assert!(both.stderr.contains("cannot be used with"), "{both:?}");
+    let help = common::run_to_end(cli(dir.path(), &["--help"])).await;
+    help.expect_code(0);
+    assert!(help.stdout.contains("Exit codes"), "{help:?}");
 }
 
 #[tokio::test]
@@ -189,4 +196,39 @@ async fn bad_environments_and_missing_sessions_fail_with_one_line() {
     .await;
     secret.expect_code(1);
     assert!(secret.stderr.contains("stdin gave no secret"), "{secret:?}");
+}
+
+#[tokio::test]
+async fn drop_without_yes_on_a_pipe_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = common::run_to_end(cli(
+        dir.path(),
+        &[
+            "--api-base",
+            "http://127.0.0.1:9",
+            "drop",
+            "conv-1",
+            "part-1",
+        ],
+    ))
+    .await;
+    out.expect_code(1);
+    assert!(out.stderr.contains("--yes"), "{out:?}");
+    assert!(out.stderr.contains("nothing was sent"), "{out:?}");
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+
+    let bad = common::run_to_end(cli(
+        dir.path(),
+        &[
+            "--api-base",
+            "http://127.0.0.1:9",
+            "mute",
+            "conv/../x",
+            "part-1",
+        ],
+    ))
+    .await;
+    bad.expect_code(1);
+    assert!(bad.stderr.contains("not a conversation id"), "{bad:?}");
 }

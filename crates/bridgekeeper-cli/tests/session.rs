@@ -113,7 +113,7 @@ async fn keyring_login_whoami_queues_logout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keyring_revoked_session_says_sign_in_again_and_agents_cannot_drop() {
+async fn keyring_revoked_session_says_sign_in_again() {
     if !keyring_tests_enabled("keyring_revoked_session_says_sign_in_again") {
         return;
     }
@@ -141,4 +141,28 @@ async fn keyring_revoked_session_says_sign_in_again_and_agents_cannot_drop() {
             .expect("readable")
             .is_none()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyring_confidential_login_reads_the_secret_from_stdin_and_renews() {
+    if !keyring_tests_enabled("keyring_confidential_login_reads_the_secret_from_stdin") {
+        return;
+    }
+    let mut h = Harness::start("confidential").await;
+    let secret = "cli-e2e-secret";
+    let session = h.login_with(None, Some(secret)).await;
+    assert_eq!(session["renewable"], json!(true), "{session}");
+    let stored = KeyringStore::new()
+        .load(&h.account_key())
+        .expect("keyring readable")
+        .expect("stored");
+    assert!(stored.refresh_token.is_some());
+    // The secret is in the keyring only: not on disk, not in any output.
+    let on_disk = std::fs::read_to_string(h.data.path().join("cli-account.json")).expect("file");
+    assert!(!on_disk.contains(secret), "{on_disk}");
+    let who = h.run(&["whoami"]).await;
+    who.expect_code(0);
+    assert!(who.stdout.contains("renews itself"), "{who:?}");
+    assert!(!who.stdout.contains(secret) && !who.stderr.contains(secret));
+    h.run(&["logout"]).await.expect_code(0);
 }

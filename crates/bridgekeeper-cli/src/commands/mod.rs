@@ -1,9 +1,16 @@
 //! One module per command; `run` dispatches.
 
+pub mod action;
 pub mod audit;
+pub mod calls;
+pub mod drop;
+pub mod hold;
+pub mod live;
 pub mod login;
 pub mod logout;
+pub mod mute;
 pub mod queues;
+pub mod watch;
 pub mod whoami;
 
 use crate::cli::Command;
@@ -18,15 +25,13 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<Exit, CliError> {
         Command::Logout => logout::run(ctx).await,
         Command::Whoami => whoami::run(ctx).await,
         Command::Queues(args) => queues::run(ctx, args).await,
+        Command::Calls(args) => calls::run(ctx, args).await,
+        Command::Drop(args) => drop::run(ctx, args).await,
+        Command::Mute(args) => mute::run(ctx, args, true).await,
+        Command::Unmute(args) => mute::run(ctx, args, false).await,
+        Command::Hold(args) => hold::run(ctx, args, true).await,
+        Command::Unhold(args) => hold::run(ctx, args, false).await,
+        Command::Watch(args) => watch::run(ctx, args).await,
         Command::Audit(args) => audit::run(ctx, args).await,
-        Command::Calls(_)
-        | Command::Drop(_)
-        | Command::Mute(_)
-        | Command::Unmute(_)
-        | Command::Hold(_)
-        | Command::Unhold(_)
-        | Command::Watch(_) => Err(CliError::new(
-            "this command needs the roster and actions of supervisor-core, which this build does not have yet",
-        )),
     }
 }

@@ -70,7 +70,6 @@ pub async fn list(api: &Client, name: Option<String>) -> Result<Vec<Queue>, CliE
     Ok(out)
 }
 
-#[allow(dead_code)] // TEMP: used by calls/watch (next commit)
 /// Resolves each `--queue` argument: an exact (case-insensitive) name, else an id.
 pub async fn resolve(api: &Client, wanted: &[String]) -> Result<Vec<QueueView>, CliError> {
     let mut resolved: Vec<QueueView> = Vec::new();

@@ -182,6 +182,11 @@ impl Harness {
     /// "browser" (reqwest, no redirect following) visit it and deliver the redirect to the
     /// loopback port. Returns the second JSON line (the session).
     pub async fn login(&mut self, login_hint: Option<&str>) -> Value {
+        self.login_with(login_hint, None).await
+    }
+
+    /// [`Harness::login`], optionally as a confidential client whose secret goes in on stdin.
+    pub async fn login_with(&mut self, login_hint: Option<&str>, secret: Option<&str>) -> Value {
         let mut args = vec![
             "--json",
             "login",
@@ -196,9 +201,23 @@ impl Harness {
         if let Some(hint) = login_hint {
             args.extend(["--login-hint", hint]);
         }
+        if secret.is_some() {
+            args.push("--client-secret-stdin");
+        }
         let client_id = self.client_id.clone();
         let mut cmd = self.command(&args);
+        if secret.is_some() {
+            cmd.stdin(Stdio::piped());
+        }
         let mut child = cmd.spawn().expect("spawn login");
+        if let Some(secret) = secret {
+            use tokio::io::AsyncWriteExt;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin
+                .write_all(format!("{secret}\n").as_bytes())
+                .await
+                .expect("write the secret");
+        }
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let first = tokio::time::timeout(RUN_TIMEOUT, lines.next_line())
@@ -224,7 +243,7 @@ impl Harness {
                 .map(|(_, v)| v.into_owned()),
             Some(client_id)
         );
-        self.register_client(redirect_uri, None).await;
+        self.register_client(redirect_uri, secret).await;
 
         // The browser: the login host answers with a redirect to the loopback listener.
         let resp = self.http.get(url).send().await.expect("authorize");

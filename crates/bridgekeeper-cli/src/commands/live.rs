@@ -1,0 +1,274 @@
+//! The live roster as the CLI uses it: started for some queues, awaited, and shut down, plus the
+//! JSON/human view of a conversation shared by `calls` and `watch`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use genesys_client::Client;
+use genesys_model::{ConversationId, QueueId};
+use genesys_notify::NotifyConfig;
+use serde::Serialize;
+use supervisor_core::roster::{
+    ChangeKind, ConnectionState, ConversationRecord, LegStatus, Party, Roster, RosterConfig,
+};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::commands::queues::QueueView;
+use crate::error::CliError;
+
+/// How long `calls` waits for the first trustworthy board.
+pub const TRUST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an action waits for the notification socket before relying on re-reads.
+pub const LIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Starts the roster (notification channel, subscriptions, REST snapshot) for `queues`.
+pub fn start(api: &Client, queues: Vec<QueueId>) -> Roster {
+    Roster::connect(
+        api.clone(),
+        queues,
+        NotifyConfig::default(),
+        RosterConfig::default(),
+    )
+}
+
+/// Waits until the board is trusted; a closed connection (say an expired session) fails at once.
+pub async fn wait_trusted(roster: &Roster, within: Duration) -> Result<(), CliError> {
+    let mut changes = roster.changes();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let status = roster.status();
+        if status.trusted {
+            return Ok(());
+        }
+        if let Some(e) = closed_error(&status.connection) {
+            return Err(e);
+        }
+        match tokio::time::timeout_at(deadline, changes.recv()).await {
+            Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => {}
+            Ok(Err(RecvError::Closed)) | Err(_) => {
+                let status = roster.status();
+                if status.trusted {
+                    return Ok(());
+                }
+                let why = status
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| connection_text(&status.connection));
+                return Err(CliError::new(format!(
+                    "the call list could not be read within {} s ({why})",
+                    within.as_secs()
+                )));
+            }
+        }
+    }
+}
+
+/// Waits (bounded) until events flow, so a confirming event cannot be missed; returns whether
+/// they do (if not, actions confirm by re-reading).
+pub async fn wait_live(roster: &Roster, within: Duration) -> bool {
+    let mut changes = roster.changes();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if roster.status().connection.is_live() {
+            return true;
+        }
+        match tokio::time::timeout_at(deadline, changes.recv()).await {
+            Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => {}
+            Ok(Err(RecvError::Closed)) | Err(_) => return roster.status().connection.is_live(),
+        }
+    }
+}
+
+/// The roster for one conversation's queues, so the action's confirming event arrives.
+pub async fn for_conversation(api: &Client, conversation: &ConversationId) -> Roster {
+    let roster = start(api, Vec::new());
+    // The queues come from the conversation itself; a failed read leaves the roster without
+    // queues and the action then confirms by re-reading (it reports the read error itself).
+    if let Ok(record) = roster.reread(conversation).await {
+        if !record.queues.is_empty() && roster.set_queues(record.queues.clone()).await.is_ok() {
+            wait_live(&roster, LIVE_TIMEOUT).await;
+        }
+    }
+    roster
+}
+
+/// A closed connection as a CLI error (sign in again, or the platform's refusal).
+pub fn closed_error(connection: &ConnectionState) -> Option<CliError> {
+    match connection {
+        c if c.is_session_expired() => Some(CliError::session_expired()),
+        ConnectionState::Closed { message, .. } => Some(CliError::new(format!(
+            "the notification connection closed: {message}"
+        ))),
+        _ => None,
+    }
+}
+
+/// The connection in words.
+pub fn connection_text(connection: &ConnectionState) -> String {
+    match connection {
+        ConnectionState::Connecting => "connecting".into(),
+        ConnectionState::Subscribing => "subscribing".into(),
+        ConnectionState::Live => "live".into(),
+        ConnectionState::BackingOff {
+            attempt,
+            retry_in_ms,
+        } => format!("reconnecting (attempt {attempt}, next in {retry_in_ms} ms)"),
+        ConnectionState::Closed { code, message } => format!("closed ({code}): {message}"),
+    }
+}
+
+/// One leg as the CLI prints it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyView {
+    /// Participant id: what `drop`/`mute`/`hold` take.
+    pub participant_id: String,
+    /// Display name.
+    pub name: String,
+    /// Purpose (`agent`, `customer`, ...).
+    pub purpose: String,
+    /// Leg state (`connected`, `disconnected`, ...).
+    pub state: Option<String>,
+    /// `live`, `ended`, `stale_duplicate` or `other`.
+    pub leg: &'static str,
+    /// Only live legs can be acted on.
+    pub actionable: bool,
+    /// Muted.
+    pub muted: bool,
+    /// On hold.
+    pub held: bool,
+    /// Confined.
+    pub confined: bool,
+    /// Seconds on the call (since connected) for live legs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_call_secs: Option<i64>,
+    /// User id, when a user is on the leg.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+impl PartyView {
+    fn new(p: &Party, leg: LegStatus, now: DateTime<Utc>) -> Self {
+        let live = leg == LegStatus::Live;
+        Self {
+            participant_id: p.participant_id.as_str().to_owned(),
+            name: p.name.clone(),
+            purpose: p.purpose_text().to_owned(),
+            state: p.state.as_ref().map(|s| s.as_str().to_owned()),
+            leg: leg_name(leg),
+            actionable: live,
+            muted: p.muted,
+            held: p.held,
+            confined: p.confined,
+            on_call_secs: if live {
+                p.connected_since
+                    .as_ref()
+                    .map(|t| (now - t.instant()).num_seconds().max(0))
+            } else {
+                None
+            },
+            user_id: p.user_id.as_ref().map(|u| u.as_str().to_owned()),
+        }
+    }
+
+    /// "muted, held" (or empty).
+    pub fn flags(&self) -> String {
+        let mut flags = Vec::new();
+        if self.muted {
+            flags.push("muted");
+        }
+        if self.held {
+            flags.push("held");
+        }
+        if self.confined {
+            flags.push("confined");
+        }
+        flags.join(",")
+    }
+}
+
+/// The wire name of a leg status.
+pub fn leg_name(leg: LegStatus) -> &'static str {
+    match leg {
+        LegStatus::Live => "live",
+        LegStatus::Ended => "ended",
+        LegStatus::StaleDuplicate => "stale_duplicate",
+        LegStatus::Other => "other",
+    }
+}
+
+/// One conversation as the CLI prints it: live parties first, then the legs that are not
+/// actionable, each marked.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationView {
+    /// Conversation id.
+    pub conversation_id: String,
+    /// Queue ids on the conversation.
+    pub queue_ids: Vec<String>,
+    /// Queue names, where known.
+    pub queue_names: Vec<String>,
+    /// When the call began.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// More than two live parties.
+    pub conference: bool,
+    /// Every leg ended.
+    pub ended: bool,
+    /// Live people (ACD leg excluded).
+    pub live_parties: usize,
+    /// Every leg, live first.
+    pub parties: Vec<PartyView>,
+}
+
+impl ConversationView {
+    /// Builds the view; `queues` names the queue ids it knows.
+    pub fn new(record: &ConversationRecord, queues: &[QueueView], now: DateTime<Utc>) -> Self {
+        let mut parties = Vec::new();
+        for (list, leg) in [
+            (&record.parties, LegStatus::Live),
+            (&record.stale_duplicates, LegStatus::StaleDuplicate),
+            (&record.ended_legs, LegStatus::Ended),
+            (&record.other_legs, LegStatus::Other),
+        ] {
+            parties.extend(list.iter().map(|p| PartyView::new(p, leg, now)));
+        }
+        let queue_ids: Vec<String> = record
+            .queues
+            .iter()
+            .map(|q| q.as_str().to_owned())
+            .collect();
+        let queue_names = queue_ids
+            .iter()
+            .filter_map(|id| queues.iter().find(|q| &q.id == id).map(|q| q.name.clone()))
+            .collect();
+        Self {
+            conversation_id: record.id.as_str().to_owned(),
+            queue_ids,
+            queue_names,
+            started_at: record.started_at.as_ref().map(|t| {
+                t.instant()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            }),
+            conference: record.is_conference,
+            ended: record.ended,
+            live_parties: record.live_people_count(),
+            parties,
+        }
+    }
+}
+
+/// Ids of queues, for the roster.
+pub fn queue_ids(queues: &[QueueView]) -> Vec<QueueId> {
+    queues.iter().map(|q| QueueId::new(q.id.clone())).collect()
+}
+
+/// The kind of a change, for `watch`.
+pub fn change_type(kind: &ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Upserted { .. } => "upserted",
+        ChangeKind::Removed { .. } => "removed",
+        ChangeKind::Resynced { .. } => "resynced",
+        ChangeKind::Status { .. } => "status",
+    }
+}
