@@ -540,6 +540,15 @@ impl OutcomeView {
     }
 }
 
+/// Whole seconds as a short human duration (`45 s`, `3 min 4 s`, `2 h 5 min`): time on a call.
+pub fn human_secs(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs} s")
+    } else {
+        human_duration_ms(secs.saturating_mul(1000))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,5 +690,7 @@ mod tests {
         assert_eq!(human_duration_ms(1_240), "1.2 s");
         assert_eq!(human_duration_ms(184_000), "3 min 4 s");
         assert_eq!(human_duration_ms(7_500_000), "2 h 5 min");
+        assert_eq!(human_secs(45), "45 s");
+        assert_eq!(human_secs(184), "3 min 4 s");
     }
 }

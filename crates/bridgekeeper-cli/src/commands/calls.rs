@@ -8,7 +8,7 @@ use crate::commands::live::{self, ConversationView, PartyView};
 use crate::commands::queues::{self, QueueView};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{Cell, Exit, Printer, Style, human_duration_ms, sanitize};
+use crate::output::{Cell, Exit, Printer, Style, human_secs, sanitize};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -117,7 +117,7 @@ fn party_row(p: &PartyView) -> Vec<Cell> {
         cell(p.flags()),
         cell(
             p.on_call_secs
-                .map(|s| human_duration_ms(u64::try_from(s).unwrap_or(0) * 1000))
+                .map(|s| human_secs(u64::try_from(s).unwrap_or(0)))
                 .unwrap_or_default(),
         ),
         leg,
