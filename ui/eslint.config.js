@@ -11,7 +11,7 @@ const onlyPlatformTalksToTauri = {
 };
 
 export default defineConfig([
-  globalIgnores(['dist', 'node_modules']),
+  globalIgnores(['dist', 'node_modules', 'src/bindings']),
   {
     files: ['**/*.js'],
     extends: [js.configs.recommended],
@@ -38,7 +38,7 @@ export default defineConfig([
   },
   {
     // Tests mock the IPC layer, and may import Tauri's mocks for that (and nothing else from Tauri).
-    files: ['src/**/*.test.{ts,tsx}'],
+    files: ['src/**/*.test.{ts,tsx}', 'src/test/**'],
     rules: {
       'no-restricted-imports': [
         'error',

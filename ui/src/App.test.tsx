@@ -1,83 +1,106 @@
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from './App';
+import { FakeBackend, SAM, demoBoard, ipcError, sessionInfo, snapshot } from './test/fixtures';
 
 afterEach(() => {
-  clearMocks();
+  FakeBackend.reset();
 });
 
-/** Records every IPC call and answers `app_info` with the given handler. */
-function mockAppInfo(answer: () => unknown) {
-  const calls: { cmd: string; args: unknown }[] = [];
-  mockIPC((cmd, args) => {
-    calls.push({ cmd, args });
-    if (cmd === 'app_info') return answer();
-    throw new Error(`unexpected command ${cmd}`);
-  });
-  return calls;
-}
+const APP = { version: '3.4.5', demo: null };
+const QUEUES = [{ id: 'q-support', name: 'Support' }];
 
-describe('first screen', () => {
-  it('shows the version and a real (not demo) organisation', async () => {
-    const calls = mockAppInfo(() => ({ version: '3.4.5', demo: null }));
-
+describe('app shell', () => {
+  it('signed out: shows sign-in with the version in the footer', async () => {
+    const backend = new FakeBackend({ app_info: APP, session_info: sessionInfo() });
     render(<App />);
-
     expect(screen.getByRole('heading', { level: 1, name: 'Bridgekeeper' })).toBeInTheDocument();
-    const panel = await screen.findByRole('region', { name: 'This session' });
-    expect(within(panel).getByText('3.4.5')).toBeInTheDocument();
-    expect(within(panel).getByText(/not signed in/)).toBeInTheDocument();
-    expect(screen.queryByText(/demo/i)).not.toBeInTheDocument();
-    expect(calls.map((c) => c.cmd)).toEqual(['app_info']);
+    expect(await screen.findByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
+    expect(screen.getByText('Bridgekeeper 3.4.5')).toBeInTheDocument();
+    expect(screen.queryByText('Demo organisation')).not.toBeInTheDocument();
+    expect(backend.commands().sort()).toEqual(['app_info', 'session_info']);
   });
 
-  it('says clearly when it runs on the demo organisation, and where', async () => {
-    mockAppInfo(() => ({ version: '3.4.5', demo: { baseUrl: 'http://127.0.0.1:41234' } }));
-
-    render(<App />);
-
-    const panel = await screen.findByRole('region', { name: 'This session' });
-    expect(within(panel).getByText('http://127.0.0.1:41234')).toBeInTheDocument();
-    expect(within(panel).getByText(/Built-in demo organisation/)).toBeInTheDocument();
-    expect(screen.getByText('Demo organisation')).toBeInTheDocument();
-  });
-
-  it('shows the backend error with its code, and recovers on retry', async () => {
-    let failing = true;
-    const calls = mockAppInfo(() => {
-      if (failing) {
-        // What the Rust side rejects with: a plain IpcError { code, message } object, not an Error.
-        // eslint-disable-next-line @typescript-eslint/only-throw-error
-        throw { code: 'DemoUnavailable', message: 'The demo organisation could not start: address in use' };
-      }
-      return { version: '3.4.5', demo: null };
+  it('signed in with remembered queues: opens the live board at once', async () => {
+    new FakeBackend({
+      app_info: APP,
+      session_info: sessionInfo({ state: 'signedIn', session: SAM, selectedQueues: QUEUES }),
+      roster_subscribe: snapshot(demoBoard()),
     });
-
     render(<App />);
+    expect(await screen.findByRole('button', { name: 'Drop Jane Doe' })).toBeInTheDocument();
+    expect(screen.getByText('Sam Supervisor')).toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Screens' });
+    expect(within(nav).getByRole('button', { name: 'Live calls' })).toHaveAttribute('aria-current', 'page');
+  });
 
+  it('after the demo sign-in: queue choice, then the board, with a demo badge', async () => {
+    const demo = { ...SAM, demo: true, environment: 'Demo organisation' };
+    new FakeBackend({
+      app_info: APP,
+      session_info: sessionInfo(),
+      sign_in_demo: { session: demo, selectedQueues: [] },
+      list_queues: { queues: QUEUES, selected: [], truncated: false },
+      select_queues: { selected: QUEUES },
+      roster_subscribe: snapshot(demoBoard()),
+    });
+    render(<App />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Try the demo organisation' }));
+    fireEvent.click(await screen.findByRole('checkbox', { name: 'Support' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Show live calls' }));
+    expect(await screen.findByRole('button', { name: 'Drop Jane Doe' })).toBeInTheDocument();
+    expect(screen.getByText('Demo organisation', { selector: '.badge' })).toBeInTheDocument();
+  });
+
+  it('an expired session at start asks to sign in again', async () => {
+    new FakeBackend({ app_info: APP, session_info: sessionInfo({ state: 'expired' }) });
+    render(<App />);
+    expect(await screen.findByRole('alert')).toHaveTextContent('Your session has ended. Your session has expired. Sign in again.');
+  });
+
+  it('a session that ends on the board goes back to sign-in, saying why', async () => {
+    new FakeBackend({
+      app_info: APP,
+      session_info: sessionInfo({ state: 'signedIn', session: SAM, selectedQueues: QUEUES }),
+      roster_subscribe: () => ipcError('SessionExpired', 'Your session has expired or was revoked. Sign in again.'),
+    });
+    render(<App />);
+    expect(await screen.findByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Your session has expired or was revoked.');
+  });
+
+  it('navigates to the audit log and signs out', async () => {
+    const backend = new FakeBackend({
+      app_info: APP,
+      session_info: sessionInfo({ state: 'signedIn', session: SAM, selectedQueues: QUEUES }),
+      roster_subscribe: snapshot(demoBoard()),
+      audit_list: { entries: [], total: 0, skippedLines: 0, path: '/x' },
+      sign_out: { revoked: true },
+    });
+    render(<App />);
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    fireEvent.click(screen.getByRole('button', { name: 'Audit log' }));
+    expect(await screen.findByRole('heading', { name: 'Audit log' })).toHaveFocus();
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
+    expect(backend.commands()).toContain('sign_out');
+  });
+
+  it('a startup failure is shown with its code and recovers on retry', async () => {
+    let failing = true;
+    new FakeBackend({
+      app_info: () =>
+        failing ? ipcError('DemoUnavailable', 'The demo organisation could not start: address in use') : APP,
+      session_info: sessionInfo(),
+    });
+    render(<App />);
     const alert = await screen.findByRole('alert');
-    expect(within(alert).getByText('The demo organisation could not start: address in use')).toBeInTheDocument();
+    expect(alert).toHaveTextContent('The demo organisation could not start: address in use');
     expect(within(alert).getByText('DemoUnavailable')).toBeInTheDocument();
-    expect(screen.queryByRole('region', { name: 'This session' })).not.toBeInTheDocument();
-
     failing = false;
     fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
-
-    expect(await screen.findByRole('region', { name: 'This session' })).toBeInTheDocument();
-    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
-    expect(calls).toHaveLength(2);
-  });
-
-  it('reports an error that is not an IpcError as unexpected, naming the command', async () => {
-    mockAppInfo(() => {
-      throw new Error('connection reset');
+    await waitFor(() => {
+      expect(screen.getByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
     });
-
-    render(<App />);
-
-    const alert = await screen.findByRole('alert');
-    expect(within(alert).getByText('The app could not run “app_info”: connection reset')).toBeInTheDocument();
-    expect(within(alert).getByText('Unexpected')).toBeInTheDocument();
   });
 });

@@ -1,23 +1,227 @@
-import { AppInfoPanel } from './components/AppInfoPanel';
+import { useCallback, useEffect, useRef, useState, type ReactNode, type Ref } from 'react';
+import { Board } from './board/Board';
+import type { RosterSource } from './board/rosterStore';
 import { ErrorNotice } from './components/ErrorNotice';
-import { useAppInfo } from './components/useAppInfo';
+import { useStartup } from './components/useStartup';
+import { AnnouncerProvider, useAnnounce } from './lib/announcer';
+import { errorTitle } from './lib/outcome';
+import {
+  CommandError,
+  getRosterSnapshot,
+  signOut,
+  subscribeRoster,
+  type AppInfo,
+  type QueueInfo,
+  type SessionInfo,
+  type SessionInfoResponse,
+} from './platform';
+import { Audit } from './screens/Audit';
+import { Queues } from './screens/Queues';
+import { SignIn } from './screens/SignIn';
+
+const rosterSource: RosterSource = { subscribe: subscribeRoster, snapshot: getRosterSnapshot };
+
+type Screen = 'board' | 'queues' | 'audit';
 
 export function App() {
-  const { state, reload } = useAppInfo();
+  return (
+    <AnnouncerProvider>
+      <Shell />
+    </AnnouncerProvider>
+  );
+}
 
+function Shell() {
+  const { state, reload } = useStartup();
+
+  if (state.status === 'loading') {
+    return (
+      <Frame app={undefined} session={undefined}>
+        <p className="muted">Loading…</p>
+      </Frame>
+    );
+  }
+  if (state.status === 'failed') {
+    return (
+      <Frame app={undefined} session={undefined}>
+        <ErrorNotice title="Bridgekeeper could not start properly" error={state.error} onRetry={reload} />
+      </Frame>
+    );
+  }
+  return <SignedInOrOut app={state.app} info={state.session} />;
+}
+
+function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse }) {
+  const [session, setSession] = useState<SessionInfo | undefined>(info.session ?? undefined);
+  const [queues, setQueues] = useState<QueueInfo[]>(info.selectedQueues);
+  const [screen, setScreen] = useState<Screen>(info.selectedQueues.length > 0 ? 'board' : 'queues');
+  const [notice, setNotice] = useState<CommandError | undefined>(undefined);
+  const [signOutError, setSignOutError] = useState<string | undefined>(undefined);
+  const announce = useAnnounce();
+  const mainRef = useRef<HTMLElement>(null);
+
+  const expiredAtStart = info.state === 'expired';
+  const sessionLost = useCallback(
+    (error: CommandError) => {
+      setSession(undefined);
+      setNotice(error);
+      announce(`${errorTitle(error)}. Sign in again.`);
+    },
+    [announce],
+  );
+
+  // Move focus to the new screen's heading, so keyboard and screen-reader users land on it.
+  useEffect(() => {
+    mainRef.current?.querySelector<HTMLElement>('h2')?.focus();
+  }, [screen, session]);
+
+  const signedIn = (next: SessionInfo, remembered: QueueInfo[]) => {
+    setSession(next);
+    setNotice(undefined);
+    setQueues(remembered);
+    setScreen(remembered.length > 0 ? 'board' : 'queues');
+    announce(`Signed in as ${next.userName}.`);
+  };
+
+  const doSignOut = () => {
+    signOut().then(
+      ({ revoked }) => {
+        setSession(undefined);
+        setNotice(undefined);
+        setSignOutError(
+          revoked ? undefined : 'Signed out on this computer, but Genesys Cloud could not be told to revoke the session.',
+        );
+        announce('Signed out.');
+      },
+      (raw: unknown) => {
+        setSignOutError(raw instanceof Error ? raw.message : String(raw));
+      },
+    );
+  };
+
+  if (!session) {
+    const expired: CommandError | undefined =
+      notice ??
+      (expiredAtStart && !signOutError
+        ? new CommandError('session_info', 'SessionExpired', 'Your session has expired. Sign in again.')
+        : undefined);
+    return (
+      <Frame app={app} session={undefined} mainRef={mainRef}>
+        {signOutError && (
+          <p className="notice notice-warning" role="status">
+            {signOutError}
+          </p>
+        )}
+        <SignIn
+          info={info}
+          notice={expired}
+          onSignedIn={(s, remembered) => {
+            signedIn(s, remembered);
+          }}
+        />
+      </Frame>
+    );
+  }
+
+  return (
+    <Frame
+      app={app}
+      session={session}
+      mainRef={mainRef}
+      nav={
+        <nav aria-label="Screens" className="nav">
+          {(
+            [
+              ['board', 'Live calls'],
+              ['queues', 'Queues'],
+              ['audit', 'Audit log'],
+            ] as const
+          ).map(([key, label]) => (
+            <button
+              key={key}
+              type="button"
+              className="nav-item"
+              aria-current={screen === key ? 'page' : undefined}
+              disabled={key === 'board' && queues.length === 0}
+              onClick={() => {
+                setScreen(key);
+              }}
+            >
+              {label}
+            </button>
+          ))}
+          <button type="button" className="secondary small" onClick={doSignOut}>
+            Sign out
+          </button>
+        </nav>
+      }
+    >
+      {screen === 'queues' && (
+        <Queues
+          onSessionLost={sessionLost}
+          onChosen={(chosen) => {
+            setQueues(chosen);
+            setScreen('board');
+          }}
+          {...(queues.length > 0 ? { onCancel: () => { setScreen('board'); } } : {})}
+        />
+      )}
+      {screen === 'board' && (
+        <Board
+          key={queues.map((q) => q.id).join(',')}
+          queues={queues}
+          source={rosterSource}
+          onSessionLost={sessionLost}
+          onChooseQueues={() => {
+            setScreen('queues');
+          }}
+        />
+      )}
+      {screen === 'audit' && <Audit onSessionLost={sessionLost} />}
+    </Frame>
+  );
+}
+
+function Frame({
+  app,
+  session,
+  nav,
+  mainRef,
+  children,
+}: {
+  app: AppInfo | undefined;
+  session: SessionInfo | undefined;
+  nav?: ReactNode;
+  mainRef?: Ref<HTMLElement>;
+  children: ReactNode;
+}) {
+  const demo = Boolean(app?.demo) || Boolean(session?.demo);
   return (
     <div className="app">
       <header className="app-header">
         <h1>Bridgekeeper</h1>
-        {state.status === 'ready' && state.info.demo && <span className="badge badge-demo">Demo organisation</span>}
-      </header>
-      <main className="app-main" aria-busy={state.status === 'loading'}>
-        {state.status === 'loading' && <p className="muted">Loading…</p>}
-        {state.status === 'ready' && <AppInfoPanel info={state.info} />}
-        {state.status === 'failed' && (
-          <ErrorNotice title="Bridgekeeper could not start properly" error={state.error} onRetry={reload} />
+        {demo && <span className="badge badge-demo">Demo organisation</span>}
+        {session && (
+          <span className="who">
+            {session.userName} <span className="muted">· {session.environment}</span>
+          </span>
         )}
+        {nav}
+      </header>
+      <main className="app-main" ref={mainRef}>
+        {children}
       </main>
+      {app && (
+        <footer className="app-footer muted small">
+          Bridgekeeper {app.version}
+          {app.demo && (
+            <>
+              {' '}
+              · demo organisation at <code>{app.demo.baseUrl}</code>
+            </>
+          )}
+        </footer>
+      )}
     </div>
   );
 }

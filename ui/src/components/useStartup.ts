@@ -1,29 +1,31 @@
 import { useCallback, useEffect, useState } from 'react';
-import { CommandError, getAppInfo, type AppInfo } from '../platform';
+import {
+  asCommandError,
+  getAppInfo,
+  getSessionInfo,
+  type AppInfo,
+  type CommandError,
+  type SessionInfoResponse,
+} from '../platform';
 
-export type AppInfoState =
+export type StartupState =
   | { status: 'loading' }
-  | { status: 'ready'; info: AppInfo }
+  | { status: 'ready'; app: AppInfo; session: SessionInfoResponse }
   | { status: 'failed'; error: CommandError };
 
-/** Loads `app_info` once on mount; `reload` asks again (the Retry button). Late answers are ignored. */
-export function useAppInfo(): { state: AppInfoState; reload: () => void } {
-  const [state, setState] = useState<AppInfoState>({ status: 'loading' });
+/** Loads `app_info` and `session_info` once on mount; `reload` asks again (the Retry button). */
+export function useStartup(): { state: StartupState; reload: () => void } {
+  const [state, setState] = useState<StartupState>({ status: 'loading' });
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     let current = true;
-    getAppInfo().then(
-      (info) => {
-        if (current) setState({ status: 'ready', info });
+    Promise.all([getAppInfo(), getSessionInfo()]).then(
+      ([app, session]) => {
+        if (current) setState({ status: 'ready', app, session });
       },
       (error: unknown) => {
-        if (!current) return;
-        const failure =
-          error instanceof CommandError
-            ? error
-            : new CommandError('app_info', 'Unexpected', error instanceof Error ? error.message : String(error));
-        setState({ status: 'failed', error: failure });
+        if (current) setState({ status: 'failed', error: asCommandError('app_info', error) });
       },
     );
     return () => {

@@ -2,15 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { CommandError, toCommandError } from './ipc';
 
 describe('toCommandError', () => {
-  it('keeps a known backend code and its message', () => {
-    const error = toCommandError('app_info', { code: 'DemoUnavailable', message: 'no demo' });
+  it('keeps a known backend code, its message and the support details', () => {
+    const error = toCommandError('execute_drop', {
+      code: 'RateLimited',
+      message: 'slow down',
+      correlationId: 'corr-1',
+      retryAfterSecs: 4,
+    });
     expect(error).toBeInstanceOf(CommandError);
-    expect(error).toMatchObject({ command: 'app_info', code: 'DemoUnavailable', message: 'no demo' });
+    expect(error).toMatchObject({
+      command: 'execute_drop',
+      code: 'RateLimited',
+      message: 'slow down',
+      correlationId: 'corr-1',
+      retryAfterSecs: 4,
+    });
   });
 
   it('keeps an unknown backend code visible in the message', () => {
     const error = toCommandError('app_info', { code: 'SomethingNew', message: 'newer backend' });
     expect(error).toMatchObject({ code: 'Unexpected', message: 'newer backend (SomethingNew)' });
+  });
+
+  it('does not take inherited names for codes', () => {
+    expect(toCommandError('app_info', { code: 'toString', message: 'x' }).code).toBe('Unexpected');
   });
 
   it('explains a plain browser, where the IPC bridge is missing', () => {

@@ -1,20 +1,34 @@
-// The IPC contract with the Rust side (src-tauri/src/commands/). Mirrors the Rust types by hand for now;
-// the Rust IPC test (src-tauri/tests/ipc.rs) pins the JSON shape, so a drift fails there.
+// The IPC contract with the Rust side. Argument and result types are generated from Rust
+// (crates/supervisor-core/src/ipc, via ts-rs) into ../bindings; this file only says which command takes
+// and returns which, so `invoke` is typed end to end.
+import type { Channel } from '@tauri-apps/api/core';
+import type {
+  ActionResult,
+  AppInfo,
+  AuditExportRequest,
+  AuditExportResponse,
+  AuditListRequest,
+  AuditListResponse,
+  ConnectionStatusResponse,
+  DropPlanView,
+  ErrorCode as BackendErrorCode,
+  ExecuteDropRequest,
+  ListQueuesRequest,
+  ListQueuesResponse,
+  PlanDropRequest,
+  RosterEvent,
+  RosterSnapshot,
+  SelectQueuesRequest,
+  SelectQueuesResponse,
+  SessionInfoResponse,
+  SetFlagRequest,
+  SignInRequest,
+  SignInResponse,
+  SignOutResponse,
+} from '../bindings';
 
-/** Where the demo organisation lives; present only when the app runs on the built-in emulator. */
-export interface DemoInfo {
-  /** The emulator's base URL (loopback, plain HTTP), e.g. `http://127.0.0.1:41234`. */
-  baseUrl: string;
-}
-
-/** What the first screen shows: the version (for support) and which organisation this is. */
-export interface AppInfo {
-  version: string;
-  demo: DemoInfo | null;
-}
-
-/** Error codes the Rust side sends (`IpcError.code`); the UI switches on these. */
-export type BackendErrorCode = 'DemoUnavailable';
+export type * from '../bindings';
+export type { BackendErrorCode };
 
 /** Codes the UI side adds when the call never reached (or never came back from) a command. */
 export type LocalErrorCode = 'NotInDesktopApp' | 'Unexpected';
@@ -23,10 +37,26 @@ export type ErrorCode = BackendErrorCode | LocalErrorCode;
 
 /**
  * Every command, its arguments and its result. `invoke` only accepts names from this map, so a typo or a
- * wrong argument shape is a type error rather than a runtime failure.
+ * wrong argument shape is a type error rather than a runtime failure. Commands whose Rust side takes one
+ * request struct receive it under `request` (the Tauri argument name).
  */
 export interface Commands {
   app_info: { args: undefined; result: AppInfo };
+  session_info: { args: undefined; result: SessionInfoResponse };
+  sign_in: { args: { request: SignInRequest }; result: SignInResponse };
+  sign_in_demo: { args: undefined; result: SignInResponse };
+  sign_out: { args: undefined; result: SignOutResponse };
+  list_queues: { args: { request: ListQueuesRequest }; result: ListQueuesResponse };
+  select_queues: { args: { request: SelectQueuesRequest }; result: SelectQueuesResponse };
+  roster_subscribe: { args: { onEvent: Channel<RosterEvent> }; result: RosterSnapshot };
+  roster_snapshot: { args: undefined; result: RosterSnapshot };
+  connection_status: { args: undefined; result: ConnectionStatusResponse };
+  plan_drop: { args: { request: PlanDropRequest }; result: DropPlanView };
+  execute_drop: { args: { request: ExecuteDropRequest }; result: ActionResult };
+  set_mute: { args: { request: SetFlagRequest }; result: ActionResult };
+  set_hold: { args: { request: SetFlagRequest }; result: ActionResult };
+  audit_list: { args: { request: AuditListRequest }; result: AuditListResponse };
+  audit_export_csv: { args: { request: AuditExportRequest }; result: AuditExportResponse };
 }
 
 export type CommandName = keyof Commands;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::error::IpcError;
+use super::queues::QueueInfo;
 
 /// `sign_in`: the organisation's OAuth client, in a region or (for a local emulator) at an explicit API base.
 ///
@@ -203,6 +204,8 @@ pub struct SessionInfoResponse {
     pub redirect_uri: String,
     /// True when the demo organisation can be started ("Try the demo organisation").
     pub demo_available: bool,
+    /// The queues this account watched last time (empty when signed out or none chosen yet).
+    pub selected_queues: Vec<QueueInfo>,
 }
 
 /// `sign_in` / `sign_in_demo`: the new session.
@@ -211,6 +214,8 @@ pub struct SessionInfoResponse {
 pub struct SignInResponse {
     /// The signed-in session.
     pub session: SessionInfo,
+    /// The queues this account watched last time, so the board can open at once.
+    pub selected_queues: Vec<QueueInfo>,
 }
 
 /// `sign_out`: what was done, so the UI can tell the user if the server-side revoke failed.

@@ -1,0 +1,388 @@
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AnnouncerProvider } from '../lib/announcer';
+import { getRosterSnapshot, subscribeRoster, type CommandError, type RosterEvent } from '../platform';
+import { FakeBackend, T0, conversation, demoBoard, ipcError, party, plan, result, snapshot } from '../test/fixtures';
+import { Board } from './Board';
+
+afterEach(() => {
+  FakeBackend.reset();
+});
+
+const QUEUES = [{ id: 'q-support', name: 'Support' }];
+const source = { subscribe: subscribeRoster, snapshot: getRosterSnapshot };
+
+function renderBoard(backend: FakeBackend) {
+  const onSessionLost = vi.fn<(error: CommandError) => void>();
+  render(
+    <AnnouncerProvider>
+      <Board queues={QUEUES} source={source} onSessionLost={onSessionLost} onChooseQueues={() => undefined} />
+    </AnnouncerProvider>,
+  );
+  return { backend, onSessionLost };
+}
+
+function board(handlers: ConstructorParameters<typeof FakeBackend>[0] = {}) {
+  return renderBoard(new FakeBackend({ roster_subscribe: snapshot(demoBoard(), 1), ...handlers }));
+}
+
+function push(backend: FakeBackend, event: RosterEvent) {
+  act(() => {
+    backend.push(event);
+  });
+}
+
+async function openDrop(name: string) {
+  const button = await screen.findByRole('button', { name: `Drop ${name}` });
+  button.focus();
+  fireEvent.click(button);
+  const dialog = await screen.findByRole('dialog', { name: `Drop ${name}?` });
+  return { button, dialog };
+}
+
+function announcer() {
+  return screen.getByTestId('announcer');
+}
+
+describe('the board', () => {
+  it('shows every party with purpose, state, flags and time on call; conferences stand out', async () => {
+    board();
+    const conf = await screen.findByRole('rowgroup', { name: /Conference on Support/ });
+    expect(conf).toHaveClass('call-conference');
+    expect(within(conf).getByText('Conference · 3 people')).toBeInTheDocument();
+    const jane = within(conf).getByRole('row', { name: /Jane Doe/ });
+    expect(within(jane).getByText('Agent')).toBeInTheDocument();
+    expect(within(jane).getByText('Connected')).toBeInTheDocument();
+    const ext = within(conf).getByRole('row', { name: /Northwind Insurance/ });
+    expect(within(ext).getByText('Muted')).toBeInTheDocument();
+
+    const twoParty = screen.getByRole('rowgroup', { name: /^Call on Support/ });
+    expect(twoParty).not.toHaveClass('call-conference');
+    const alex = within(twoParty).getByRole('row', { name: /Alex Agent/ });
+    expect(within(alex).getByText('On hold')).toBeInTheDocument();
+    expect(within(alex).getByRole('button', { name: 'Resume Alex Agent' })).toBeInTheDocument();
+    expect(within(alex).getByRole('button', { name: 'Drop Alex Agent' })).toBeInTheDocument();
+
+    expect(screen.getByTestId('connection-status')).toHaveTextContent('Live');
+  });
+
+  it('dims ended legs and offers no action on them', async () => {
+    board();
+    const conf = await screen.findByRole('rowgroup', { name: /Conference on Support/ });
+    const acd = within(conf).getByRole('row', { name: /^Support/ });
+    expect(acd).toHaveClass('party-dimmed');
+    expect(within(acd).getByText('Ended', { selector: '.leg-note' })).toBeInTheDocument();
+    expect(within(acd).queryByRole('button')).not.toBeInTheDocument();
+  });
+
+  it('says when nothing is live on the chosen queues', async () => {
+    renderBoard(new FakeBackend({ roster_subscribe: snapshot([], 1) }));
+    expect(await screen.findByText(/No live calls on Support right now/)).toBeInTheDocument();
+  });
+
+  it('shows reconnecting with the age of the data', async () => {
+    const { backend } = board();
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    push(backend, {
+      seq: 2,
+      changes: [
+        {
+          kind: 'connection',
+          connection: { state: 'reconnecting', staleSinceMs: Date.now() - 12_000, retryInMs: 3000, detail: 'socket lost' },
+        },
+      ],
+    });
+    const status = screen.getByTestId('connection-status');
+    await waitFor(() => {
+      expect(status).toHaveTextContent('Reconnecting…');
+    });
+    expect(status).toHaveTextContent(/data stale for 1[0-3] s/);
+    expect(status).toHaveTextContent('retrying in 3 s');
+    await waitFor(() => {
+      expect(announcer()).toHaveTextContent('Connection: Reconnecting…. socket lost');
+    });
+  });
+
+  it('re-reads the whole board after a sequence gap', async () => {
+    const later = [conversation('fresh', [party({ participantId: 'p-f', name: 'Fiona Fresh' })])];
+    const { backend } = board({ roster_snapshot: snapshot(later, 9) });
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+
+    push(backend, { seq: 3, changes: [{ kind: 'remove', conversationId: 'call-2' }] }); // 2 is missing
+
+    expect(await screen.findByRole('button', { name: 'Drop Fiona Fresh' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Drop Jane Doe' })).not.toBeInTheDocument();
+    expect(backend.commands()).toEqual(['roster_subscribe', 'roster_snapshot']);
+  });
+
+  it('applies live updates in order', async () => {
+    const { backend } = board();
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    const conf = demoBoard()[0];
+    if (!conf) throw new Error('fixture');
+    push(backend, {
+      seq: 2,
+      changes: [
+        {
+          kind: 'upsert',
+          conversation: {
+            ...conf,
+            parties: conf.parties.map((p) => (p.participantId === 'p-jane' ? { ...p, held: true } : p)),
+          },
+        },
+      ],
+    });
+    expect(await screen.findByRole('button', { name: 'Resume Jane Doe' })).toBeInTheDocument();
+    push(backend, { seq: 3, changes: [{ kind: 'remove', conversationId: 'conf-1' }] });
+    await waitFor(() => {
+      expect(screen.queryByRole('button', { name: 'Resume Jane Doe' })).not.toBeInTheDocument();
+    });
+    expect(backend.commands()).toEqual(['roster_subscribe']);
+  });
+});
+
+describe('dropping a party', () => {
+  it('confirms, names who remains and warns, then shows the confirmed outcome in place', async () => {
+    const { backend } = board({
+      plan_drop: plan(),
+      execute_drop: result({ kind: 'confirmed', latencyMs: 180 }),
+    });
+    const { dialog } = await openDrop('Jane Doe');
+    await within(dialog).findByText(/will be disconnected from this call/);
+    expect(dialog).toHaveTextContent(
+      'Still on the call afterwards: Chris Customer (customer) and Northwind Insurance (external).',
+    );
+    expect(within(dialog).getByRole('list', { name: 'Warnings' })).toHaveTextContent('Jane Doe is the last agent');
+    expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus();
+    expect(backend.argsOf('plan_drop')).toEqual([{ request: { conversationId: 'conf-1', participantId: 'p-jane' } }]);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Drop Jane Doe' }));
+
+    expect(await within(dialog).findByText('Jane Doe was dropped: confirmed in 180 ms.')).toBeInTheDocument();
+    expect(dialog).toHaveTextContent('Still on the call: Chris Customer and Northwind Insurance.');
+    expect(backend.argsOf('execute_drop')).toEqual([{ request: { planId: 'plan-1' } }]);
+    await waitFor(() => {
+      expect(announcer()).toHaveTextContent('Jane Doe was dropped: confirmed in 180 ms.');
+    });
+    const janeRow = screen.getByRole('row', { name: /Jane Doe/ });
+    expect(within(janeRow).getByText('Jane Doe was dropped: confirmed in 180 ms.')).toBeInTheDocument();
+
+    // The leg ends on the board; closing the dialog puts focus on the board (the button is gone).
+    const conf = demoBoard()[0];
+    if (!conf) throw new Error('fixture');
+    push(backend, {
+      seq: 2,
+      changes: [
+        {
+          kind: 'upsert',
+          conversation: {
+            ...conf,
+            parties: conf.parties.map((p) =>
+              p.participantId === 'p-jane'
+                ? { ...p, state: 'disconnected', status: 'ended' as const, actionable: false, endedAtMs: T0 + 9000 }
+                : p,
+            ),
+          },
+        },
+      ],
+    });
+    await waitFor(() => {
+      expect(screen.queryByRole('button', { name: 'Drop Jane Doe' })).not.toBeInTheDocument();
+    });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await waitFor(() => {
+      expect(screen.getByRole('heading', { name: 'Live calls' })).toHaveFocus();
+    });
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(screen.getByRole('row', { name: /Jane Doe/ })).toHaveClass('party-dimmed');
+  });
+
+  it('when not confirmed says the party is still on the line and offers a retry', async () => {
+    let attempts = 0;
+    const { backend } = board({
+      plan_drop: () => plan({ planId: `plan-${String(++attempts)}` }),
+      execute_drop: (args) =>
+        (args.request as { planId: string }).planId === 'plan-1'
+          ? result({ kind: 'notConfirmed', latencyMs: 5000, detail: 'The re-read shows the leg connected.', stillLive: true })
+          : result({ kind: 'confirmed', latencyMs: 240 }),
+    });
+    const { dialog, button } = await openDrop('Jane Doe');
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
+
+    expect(
+      await within(dialog).findByText(/Not confirmed: Jane Doe is still on the line after 5,000 ms\./),
+    ).toBeInTheDocument();
+    expect(within(dialog).getByLabelText('Correlation id')).toHaveValue('corr-1234');
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Try again' }));
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
+    expect(await within(dialog).findByText('Jane Doe was dropped: confirmed in 240 ms.')).toBeInTheDocument();
+    expect(backend.argsOf('execute_drop')).toEqual([{ request: { planId: 'plan-1' } }, { request: { planId: 'plan-2' } }]);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await waitFor(() => {
+      expect(button).toHaveFocus();
+    });
+  });
+
+  it('when refused gives the reason in plain words and a copyable correlation id', async () => {
+    board({
+      plan_drop: plan(),
+      execute_drop: result(
+        {
+          kind: 'refused',
+          reason: 'Your Genesys Cloud role does not allow this.',
+          vendorCode: 'missing.any.permissions',
+          status: 403,
+        },
+        { correlationId: 'corr-refused-77' },
+      ),
+    });
+    const { dialog } = await openDrop('Jane Doe');
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
+
+    expect(await within(dialog).findByText('Refused: Your Genesys Cloud role does not allow this.')).toBeInTheDocument();
+    expect(dialog).toHaveTextContent('Genesys code: missing.any.permissions (HTTP 403)');
+    expect(within(dialog).getByLabelText('Correlation id')).toHaveValue('corr-refused-77');
+    expect(within(dialog).getByRole('button', { name: 'Copy correlation id' })).toBeInTheDocument();
+    expect(within(dialog).queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
+    await waitFor(() => {
+      expect(announcer()).toHaveTextContent('Refused: Your Genesys Cloud role does not allow this.');
+    });
+  });
+
+  it('shows the pending state while Genesys works', async () => {
+    let finish: (value: unknown) => void = () => undefined;
+    board({
+      plan_drop: plan(),
+      execute_drop: () =>
+        new Promise((resolve) => {
+          finish = resolve;
+        }),
+    });
+    const { dialog } = await openDrop('Jane Doe');
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
+    expect(await within(dialog).findByText(/Dropping Jane Doe… waiting for Genesys Cloud to confirm/)).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Dropping…' })).toBeDisabled();
+    const row = screen.getByRole('row', { name: /Jane Doe/ });
+    expect(within(row).getByRole('button', { name: 'Drop Jane Doe' })).toBeDisabled();
+    act(() => {
+      finish(result({ kind: 'confirmed', latencyMs: 99 }));
+    });
+    expect(await within(dialog).findByText('Jane Doe was dropped: confirmed in 99 ms.')).toBeInTheDocument();
+  });
+
+  it('cancelling sends nothing and returns focus to the Drop button', async () => {
+    const { backend } = board({ plan_drop: plan() });
+    const { dialog, button } = await openDrop('Jane Doe');
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Cancel' }));
+    await waitFor(() => {
+      expect(button).toHaveFocus();
+    });
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(backend.commands()).not.toContain('execute_drop');
+  });
+
+  it('Escape closes the dialog like Cancel', async () => {
+    board({ plan_drop: plan() });
+    const { dialog, button } = await openDrop('Jane Doe');
+    await within(dialog).findByRole('button', { name: 'Cancel' });
+    fireEvent(dialog, new Event('cancel', { cancelable: true }));
+    await waitFor(() => {
+      expect(button).toHaveFocus();
+    });
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('explains a party who left before the plan', async () => {
+    board({
+      plan_drop: () => ipcError('ParticipantGone', 'Jane Doe is no longer on this call.'),
+    });
+    const { dialog } = await openDrop('Jane Doe');
+    expect(await within(dialog).findByText('That party has left the call.')).toBeInTheDocument();
+    expect(dialog).toHaveTextContent('Jane Doe is no longer on this call.');
+  });
+
+  it('a session that ended sends the user to sign in again', async () => {
+    const { onSessionLost } = board({
+      plan_drop: plan(),
+      execute_drop: () => ipcError('SessionExpired', 'Your session has expired or was revoked. Sign in again.'),
+    });
+    const { dialog } = await openDrop('Jane Doe');
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Sign in again' }));
+    expect(onSessionLost).toHaveBeenCalledWith(expect.objectContaining({ code: 'SessionExpired' }));
+  });
+
+  it('a plan that went stale can be checked again', async () => {
+    let calls = 0;
+    board({
+      plan_drop: () => plan({ planId: `p${String(++calls)}` }),
+      execute_drop: (args) =>
+        (args.request as { planId: string }).planId === 'p1'
+          ? ipcError('PlanExpired', 'The call changed since you asked; check again.')
+          : result({ kind: 'confirmed', latencyMs: 10 }),
+    });
+    const { dialog } = await openDrop('Jane Doe');
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Check again' }));
+    fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
+    expect(await within(dialog).findByText('Jane Doe was dropped: confirmed in 10 ms.')).toBeInTheDocument();
+  });
+});
+
+describe('mute and hold', () => {
+  it('unmutes with the outcome in the row and the live region', async () => {
+    let finish: (value: unknown) => void = () => undefined;
+    const { backend } = board({
+      set_mute: () =>
+        new Promise((resolve) => {
+          finish = resolve;
+        }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Unmute Northwind Insurance' }));
+    const row = screen.getByRole('row', { name: /Northwind Insurance/ });
+    expect(within(row).getByRole('button', { name: 'Unmute Northwind Insurance' })).toHaveTextContent('Unmuting…');
+    expect(within(row).getByRole('button', { name: 'Drop Northwind Insurance' })).toBeDisabled();
+    act(() => {
+      finish(
+        result(
+          { kind: 'confirmed', latencyMs: 90 },
+          { action: 'unmute', participantId: 'p-ext', partyName: 'Northwind Insurance' },
+        ),
+      );
+    });
+    expect(await within(row).findByText('Northwind Insurance is unmuted: confirmed in 90 ms.')).toBeInTheDocument();
+    expect(backend.argsOf('set_mute')).toEqual([
+      { request: { conversationId: 'conf-1', participantId: 'p-ext', on: false } },
+    ]);
+    await waitFor(() => {
+      expect(announcer()).toHaveTextContent('Northwind Insurance is unmuted: confirmed in 90 ms.');
+    });
+  });
+
+  it('holds and reports a refusal in the row', async () => {
+    const { backend } = board({
+      set_hold: result(
+        { kind: 'refused', reason: 'A party whose phone is still ringing cannot be put on hold.', vendorCode: 'conversation.error.hold.alerting', status: 400 },
+        { action: 'hold', participantId: 'p-jane', partyName: 'Jane Doe' },
+      ),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Hold Jane Doe' }));
+    const row = screen.getByRole('row', { name: /Jane Doe/ });
+    expect(
+      await within(row).findByText('Refused: A party whose phone is still ringing cannot be put on hold.'),
+    ).toBeInTheDocument();
+    expect(backend.argsOf('set_hold')).toEqual([{ request: { conversationId: 'conf-1', participantId: 'p-jane', on: true } }]);
+  });
+
+  it('shows a command failure (rate limited) with the wait', async () => {
+    board({
+      set_mute: () => ipcError('RateLimited', 'Genesys Cloud is rate-limiting requests.', { retryAfterSecs: 3 }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Mute Jane Doe' }));
+    const row = screen.getByRole('row', { name: /Jane Doe/ });
+    expect(await within(row).findByText('Genesys Cloud is rate-limiting requests. Try again in 3 s.')).toBeInTheDocument();
+    expect(within(row).getByRole('button', { name: 'Mute Jane Doe' })).toBeEnabled();
+  });
+});

@@ -1,0 +1,150 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useAnnounce } from '../lib/announcer';
+import { describeOutcome, errorText, errorTitle, isSessionLost } from '../lib/outcome';
+import { ErrorNotice } from '../components/ErrorNotice';
+import {
+  asCommandError,
+  setHold,
+  setMute,
+  type ActionKind,
+  type CommandError,
+  type PartyView,
+  type QueueInfo,
+} from '../platform';
+import { ActionStore } from './actionStore';
+import { ConnectionBar } from './ConnectionBar';
+import { ConversationGroup } from './ConversationGroup';
+import { DropDialog, type DropTarget } from './DropDialog';
+import type { PartyHandlers } from './PartyRow';
+import { RosterStore, selectConnection, selectError, selectOrder, selectStatus, useRoster, type RosterSource } from './rosterStore';
+
+/** Every live call on the chosen queues, updated live, with the drop, mute and hold actions per party. */
+export function Board({
+  queues,
+  source,
+  onSessionLost,
+  onChooseQueues,
+}: {
+  queues: readonly QueueInfo[];
+  source: RosterSource;
+  onSessionLost: (error: CommandError) => void;
+  onChooseQueues: () => void;
+}) {
+  const store = useMemo(() => new RosterStore(source), [source]);
+  const actions = useMemo(() => new ActionStore(), []);
+  const announce = useAnnounce();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const [drop, setDrop] = useState<(DropTarget & { trigger: HTMLElement }) | undefined>(undefined);
+
+  useEffect(() => {
+    void store.start();
+    return () => {
+      store.stop();
+    };
+  }, [store]);
+
+  const order = useRoster(store, selectOrder);
+  const connection = useRoster(store, selectConnection);
+  const status = useRoster(store, selectStatus);
+  const error = useRoster(store, selectError);
+
+  useEffect(() => {
+    if (error && isSessionLost(error)) onSessionLost(error);
+  }, [error, onSessionLost]);
+
+  const queueNames = useMemo(() => new Map(queues.map((q) => [q.id, q.name])), [queues]);
+
+  const sessionLost = useRef(onSessionLost);
+  useEffect(() => {
+    sessionLost.current = onSessionLost;
+  }, [onSessionLost]);
+
+  const handlers = useMemo<PartyHandlers>(
+    () => ({
+      onDrop(conversationId: string, party: PartyView, trigger: HTMLElement) {
+        actions.clear(party.participantId);
+        setDrop({ conversationId, participantId: party.participantId, name: party.name, trigger });
+      },
+      onFlag(conversationId: string, party: PartyView, action: ActionKind) {
+        const call = action === 'mute' || action === 'unmute' ? setMute : setHold;
+        const on = action === 'mute' || action === 'hold';
+        const command = action === 'mute' || action === 'unmute' ? 'set_mute' : 'set_hold';
+        actions.start(party.participantId, action);
+        call(conversationId, party.participantId, on).then(
+          (result) => {
+            actions.finish(party.participantId, result);
+            announce(describeOutcome(result).text);
+          },
+          (raw: unknown) => {
+            const failure = asCommandError(command, raw);
+            actions.fail(party.participantId, failure);
+            announce(`${errorTitle(failure)}. ${errorText(failure)}`);
+            if (isSessionLost(failure)) sessionLost.current(failure);
+          },
+        );
+      },
+    }),
+    [actions, announce],
+  );
+
+  const closeDrop = useCallback(() => {
+    const trigger = drop?.trigger;
+    setDrop(undefined);
+    // Focus goes back to the Drop button; if its row is gone (the call ended), to the board heading.
+    setTimeout(() => {
+      if (trigger?.isConnected && !(trigger as HTMLButtonElement).disabled) trigger.focus();
+      else headingRef.current?.focus();
+    }, 0);
+  }, [drop]);
+
+  const watching = queues.map((q) => q.name).join(', ');
+
+  return (
+    <section className="board" aria-labelledby="board-title">
+      <div className="board-top">
+        <h2 id="board-title" ref={headingRef} tabIndex={-1}>
+          Live calls
+        </h2>
+        <ConnectionBar connection={connection} />
+        <button type="button" className="secondary small" onClick={onChooseQueues}>
+          Change queues
+        </button>
+      </div>
+      {status === 'failed' && error && !isSessionLost(error) && (
+        <ErrorNotice title={errorTitle(error)} error={error} onRetry={() => void store.start()} />
+      )}
+      {status === 'loading' && <p className="muted">Loading live calls…</p>}
+      {status === 'ready' && order.length === 0 && (
+        <p className="empty">No live calls on {watching || 'the chosen queues'} right now. New calls appear here as they start.</p>
+      )}
+      {order.length > 0 && (
+        <table className="board-table">
+          <caption className="visually-hidden">Live calls on {watching}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Party</th>
+              <th scope="col">Purpose</th>
+              <th scope="col">State</th>
+              <th scope="col">Muted / held</th>
+              <th scope="col" className="num">
+                Time on call
+              </th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          {order.map((id) => (
+            <ConversationGroup
+              key={id}
+              store={store}
+              id={id}
+              queueNames={queueNames}
+              actions={actions}
+              handlers={handlers}
+            />
+          ))}
+        </table>
+      )}
+      {drop && <DropDialog target={drop} actions={actions} onClose={closeDrop} onSessionLost={onSessionLost} />}
+    </section>
+  );
+}

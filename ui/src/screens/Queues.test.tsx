@@ -1,0 +1,109 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CommandError, QueueInfo } from '../platform';
+import { FakeBackend, ipcError } from '../test/fixtures';
+import { Queues } from './Queues';
+
+afterEach(() => {
+  FakeBackend.reset();
+});
+
+const ALL: QueueInfo[] = [
+  { id: 'q-billing', name: 'Billing' },
+  { id: 'q-retention', name: 'Retention' },
+  { id: 'q-sales', name: 'Sales' },
+  { id: 'q-support', name: 'Support' },
+];
+
+function listing(args: Record<string, unknown>, selected: QueueInfo[] = []) {
+  const filter = (args.request as { filter: string }).filter.toLowerCase();
+  return { queues: ALL.filter((q) => q.name.toLowerCase().includes(filter)), selected, truncated: false };
+}
+
+function renderQueues(backend: FakeBackend, withCancel = false) {
+  const onChosen = vi.fn<(queues: QueueInfo[]) => void>();
+  const onSessionLost = vi.fn<(error: CommandError) => void>();
+  render(
+    <Queues onChosen={onChosen} onSessionLost={onSessionLost} {...(withCancel ? { onCancel: () => undefined } : {})} />,
+  );
+  return { backend, onChosen, onSessionLost };
+}
+
+describe('queue picker', () => {
+  it('searches by name and chooses several queues', async () => {
+    const { backend, onChosen } = renderQueues(
+      new FakeBackend({
+        list_queues: (args) => listing(args),
+        select_queues: (args) => ({
+          selected: ALL.filter((q) => (args.request as { queueIds: string[] }).queueIds.includes(q.id)),
+        }),
+      }),
+    );
+    expect(await screen.findByRole('checkbox', { name: 'Billing' })).toBeInTheDocument();
+    expect(screen.getByRole('group', { name: '4 queues found' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Choose at least one queue' })).toBeDisabled();
+
+    fireEvent.change(screen.getByLabelText('Search queues'), { target: { value: 'su' } });
+    await waitFor(() => {
+      expect(screen.queryByRole('checkbox', { name: 'Billing' })).not.toBeInTheDocument();
+    });
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Support' }));
+    fireEvent.change(screen.getByLabelText('Search queues'), { target: { value: 'sal' } });
+    fireEvent.click(await screen.findByRole('checkbox', { name: 'Sales' }));
+
+    const chosen = screen.getByRole('list');
+    expect(within(chosen).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Sales×', 'Support×']);
+    expect(backend.argsOf('list_queues').map((a) => (a.request as { filter: string }).filter)).toEqual(['', 'su', 'sal']);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Show live calls' }));
+    await waitFor(() => {
+      expect(onChosen).toHaveBeenCalledWith([
+        { id: 'q-sales', name: 'Sales' },
+        { id: 'q-support', name: 'Support' },
+      ]);
+    });
+    expect(backend.argsOf('select_queues')).toEqual([{ request: { queueIds: ['q-support', 'q-sales'] } }]);
+  });
+
+  it('starts from the remembered choice, which can be removed', async () => {
+    const remembered = [{ id: 'q-billing', name: 'Billing' }];
+    renderQueues(new FakeBackend({ list_queues: (args) => listing(args, remembered) }), true);
+    expect(await screen.findByRole('checkbox', { name: 'Billing' })).toBeChecked();
+    expect(screen.getByText('Watching 1 queue:')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove Billing' }));
+    expect(screen.getByRole('checkbox', { name: 'Billing' })).not.toBeChecked();
+    expect(screen.getByRole('button', { name: 'Back to the board' })).toBeInTheDocument();
+  });
+
+  it('says when nothing matches, and when the list is cut short', async () => {
+    const backend = new FakeBackend({ list_queues: (args) => ({ ...listing(args), truncated: true }) });
+    renderQueues(backend);
+    expect(await screen.findByText(/More queues match/)).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Search queues'), { target: { value: 'zzz' } });
+    expect(await screen.findByText('No queue matches “zzz”.')).toBeInTheDocument();
+  });
+
+  it('shows a failure with retry, and hands a lost session to the app', async () => {
+    let fail = true;
+    const { onSessionLost } = renderQueues(
+      new FakeBackend({
+        list_queues: (args) => (fail ? ipcError('Unreachable', 'Genesys Cloud could not be reached.') : listing(args)),
+      }),
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Genesys Cloud could not be reached.');
+    fail = false;
+    fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('checkbox', { name: 'Support' })).toBeInTheDocument();
+    expect(onSessionLost).not.toHaveBeenCalled();
+  });
+
+  it('a lost session goes back to sign-in', async () => {
+    const { onSessionLost } = renderQueues(
+      new FakeBackend({ list_queues: () => ipcError('SessionExpired', 'Your session has expired.') }),
+    );
+    await waitFor(() => {
+      expect(onSessionLost).toHaveBeenCalledWith(expect.objectContaining({ code: 'SessionExpired' }));
+    });
+  });
+});
