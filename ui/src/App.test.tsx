@@ -75,7 +75,7 @@ describe('app shell', () => {
       session_info: sessionInfo({ state: 'signedIn', session: SAM, selectedQueues: QUEUES }),
       roster_subscribe: snapshot(demoBoard()),
       audit_list: { entries: [], total: 0, skippedLines: 0, path: '/x' },
-      sign_out: { revoked: true },
+      sign_out: { warning: null },
     });
     render(<App />);
     await screen.findByRole('button', { name: 'Drop Jane Doe' });

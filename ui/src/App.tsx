@@ -85,12 +85,10 @@ function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse 
 
   const doSignOut = () => {
     signOut().then(
-      ({ revoked }) => {
+      ({ warning }) => {
         setSession(undefined);
         setNotice(undefined);
-        setSignOutError(
-          revoked ? undefined : 'Signed out on this computer, but Genesys Cloud could not be told to revoke the session.',
-        );
+        setSignOutError(warning ?? undefined);
         announce('Signed out.');
       },
       (raw: unknown) => {

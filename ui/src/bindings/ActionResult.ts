@@ -23,6 +23,10 @@ participantId: string,
  */
 partyName: string, 
 /**
+ * Set when the picked leg was a stale duplicate and the person's live leg was used instead.
+ */
+resolution: string | null, 
+/**
  * How it ended.
  */
 outcome: OutcomeView, 
@@ -31,6 +35,6 @@ outcome: OutcomeView,
  */
 correlationId: string | null, 
 /**
- * The audit record written for it (`null` only if the audit log could not be written).
+ * The audit record written for it.
  */
-auditId: string | null, };
+auditId: string, };

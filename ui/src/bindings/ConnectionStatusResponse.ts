@@ -10,6 +10,6 @@ export type ConnectionStatusResponse = {
  */
 connection: ConnectionView, 
 /**
- * When the last conversation event arrived (ms since the Unix epoch).
+ * When the board was last re-read in full (ms since the Unix epoch).
  */
-lastEventMs: number | null, };
+lastSnapshotMs: number | null, };

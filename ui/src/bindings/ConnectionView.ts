@@ -20,4 +20,8 @@ retryInMs: number | null,
 /**
  * Why it is not live, in words (`null` while live).
  */
-detail: string | null, };
+detail: string | null, 
+/**
+ * The connection closed because the session is over: the UI asks to sign in again.
+ */
+sessionExpired: boolean, };

@@ -3,4 +3,4 @@
 /**
  * Why the confirm dialog asks the supervisor to think twice.
  */
-export type DropWarningCode = "lastAgent" | "customerAlone" | "callWillEnd" | "other";
+export type DropWarningCode = "lastAgent" | "customerAlone" | "callWillEnd";

@@ -2,7 +2,19 @@ import { act, fireEvent, render, screen, waitFor, within } from '@testing-librar
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AnnouncerProvider } from '../lib/announcer';
 import { getRosterSnapshot, subscribeRoster, type CommandError, type RosterEvent } from '../platform';
-import { FakeBackend, T0, conversation, demoBoard, ipcError, party, plan, result, snapshot } from '../test/fixtures';
+import {
+  FakeBackend,
+  T0,
+  confirmed,
+  conversation,
+  demoBoard,
+  ipcError,
+  party,
+  plan,
+  refused,
+  result,
+  snapshot,
+} from '../test/fixtures';
 import { Board } from './Board';
 
 afterEach(() => {
@@ -88,7 +100,13 @@ describe('the board', () => {
       changes: [
         {
           kind: 'connection',
-          connection: { state: 'reconnecting', staleSinceMs: Date.now() - 12_000, retryInMs: 3000, detail: 'socket lost' },
+          connection: {
+            state: 'reconnecting',
+            staleSinceMs: Date.now() - 12_000,
+            retryInMs: 3000,
+            detail: 'socket lost',
+            sessionExpired: false,
+          },
         },
       ],
     });
@@ -145,7 +163,7 @@ describe('dropping a party', () => {
   it('confirms, names who remains and warns, then shows the confirmed outcome in place', async () => {
     const { backend } = board({
       plan_drop: plan(),
-      execute_drop: result({ kind: 'confirmed', latencyMs: 180 }),
+      execute_drop: result(confirmed(180)),
     });
     const { dialog } = await openDrop('Jane Doe');
     await within(dialog).findByText(/will be disconnected from this call/);
@@ -204,7 +222,7 @@ describe('dropping a party', () => {
       execute_drop: (args) =>
         (args.request as { planId: string }).planId === 'plan-1'
           ? result({ kind: 'notConfirmed', latencyMs: 5000, detail: 'The re-read shows the leg connected.', stillLive: true })
-          : result({ kind: 'confirmed', latencyMs: 240 }),
+          : result(confirmed(240)),
     });
     const { dialog, button } = await openDrop('Jane Doe');
     fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
@@ -229,12 +247,7 @@ describe('dropping a party', () => {
     board({
       plan_drop: plan(),
       execute_drop: result(
-        {
-          kind: 'refused',
-          reason: 'Your Genesys Cloud role does not allow this.',
-          vendorCode: 'missing.any.permissions',
-          status: 403,
-        },
+        refused('Your Genesys Cloud role does not allow this.', 'missing.any.permissions', 403),
         { correlationId: 'corr-refused-77' },
       ),
     });
@@ -267,7 +280,7 @@ describe('dropping a party', () => {
     const row = screen.getByRole('row', { name: /Jane Doe/ });
     expect(within(row).getByRole('button', { name: 'Drop Jane Doe' })).toBeDisabled();
     act(() => {
-      finish(result({ kind: 'confirmed', latencyMs: 99 }));
+      finish(result(confirmed(99)));
     });
     expect(await within(dialog).findByText('Jane Doe was dropped: confirmed in 99 ms.')).toBeInTheDocument();
   });
@@ -321,13 +334,68 @@ describe('dropping a party', () => {
       execute_drop: (args) =>
         (args.request as { planId: string }).planId === 'p1'
           ? ipcError('PlanExpired', 'The call changed since you asked; check again.')
-          : result({ kind: 'confirmed', latencyMs: 10 }),
+          : result(confirmed(10)),
     });
     const { dialog } = await openDrop('Jane Doe');
     fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
     fireEvent.click(await within(dialog).findByRole('button', { name: 'Check again' }));
     fireEvent.click(await within(dialog).findByRole('button', { name: 'Drop Jane Doe' }));
     expect(await within(dialog).findByText('Jane Doe was dropped: confirmed in 10 ms.')).toBeInTheDocument();
+  });
+});
+
+describe('drop plans that need no confirmation or say more', () => {
+  it('a party already gone needs nothing sent', async () => {
+    const { backend } = board({ plan_drop: plan({ verdict: 'alreadyGone', remaining: [], warnings: [] }) });
+    const { dialog } = await openDrop('Jane Doe');
+    expect(await within(dialog).findByText(/has already left this call/)).toBeInTheDocument();
+    expect(within(dialog).queryByRole('button', { name: 'Drop Jane Doe' })).not.toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Close' })).toHaveFocus();
+    expect(backend.commands()).not.toContain('execute_drop');
+  });
+
+  it('names the live leg used instead of a stale duplicate, and a call that ends', async () => {
+    board({
+      plan_drop: plan({
+        resolution: "Jane Doe's leg p-old had already ended (a stale duplicate); Jane Doe's live leg p-jane is used instead.",
+        remaining: [],
+        warnings: [{ code: 'callWillEnd', message: 'The call will end for everyone: no one else would be left to talk to.' }],
+      }),
+      execute_drop: result(confirmed(120, { callEnded: true })),
+    });
+    const { dialog } = await openDrop('Jane Doe');
+    expect(await within(dialog).findByText(/stale duplicate/)).toBeInTheDocument();
+    expect(dialog).toHaveTextContent('Nobody else is on the call: the call will end.');
+    expect(within(dialog).getByRole('list', { name: 'Warnings' })).toHaveTextContent('The call will end for everyone');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Drop Jane Doe' }));
+    expect(
+      await within(dialog).findByText('Jane Doe was dropped: confirmed in 120 ms. The call has ended.'),
+    ).toBeInTheDocument();
+  });
+});
+
+describe('session over on the live connection', () => {
+  it('sends the user back to sign-in', async () => {
+    const { backend, onSessionLost } = board();
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    push(backend, {
+      seq: 2,
+      changes: [
+        {
+          kind: 'connection',
+          connection: {
+            state: 'closed',
+            staleSinceMs: Date.now(),
+            retryInMs: null,
+            detail: 'closed: session expired',
+            sessionExpired: true,
+          },
+        },
+      ],
+    });
+    await waitFor(() => {
+      expect(onSessionLost).toHaveBeenCalledWith(expect.objectContaining({ code: 'SessionExpired' }));
+    });
   });
 });
 
@@ -347,7 +415,7 @@ describe('mute and hold', () => {
     act(() => {
       finish(
         result(
-          { kind: 'confirmed', latencyMs: 90 },
+          confirmed(90),
           { action: 'unmute', participantId: 'p-ext', partyName: 'Northwind Insurance' },
         ),
       );
@@ -364,7 +432,7 @@ describe('mute and hold', () => {
   it('holds and reports a refusal in the row', async () => {
     const { backend } = board({
       set_hold: result(
-        { kind: 'refused', reason: 'A party whose phone is still ringing cannot be put on hold.', vendorCode: 'conversation.error.hold.alerting', status: 400 },
+        refused('A party whose phone is still ringing cannot be put on hold.', 'conversation.error.hold.alerting', 400),
         { action: 'hold', participantId: 'p-jane', partyName: 'Jane Doe' },
       ),
     });

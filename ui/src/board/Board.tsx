@@ -3,11 +3,11 @@ import { useAnnounce } from '../lib/announcer';
 import { describeOutcome, errorText, errorTitle, isSessionLost } from '../lib/outcome';
 import { ErrorNotice } from '../components/ErrorNotice';
 import {
+  CommandError,
   asCommandError,
   setHold,
   setMute,
   type ActionKind,
-  type CommandError,
   type PartyView,
   type QueueInfo,
 } from '../platform';
@@ -51,6 +51,19 @@ export function Board({
   useEffect(() => {
     if (error && isSessionLost(error)) onSessionLost(error);
   }, [error, onSessionLost]);
+
+  // The live connection closed because the session is over: back to sign-in, saying why.
+  useEffect(() => {
+    if (connection.sessionExpired) {
+      onSessionLost(
+        new CommandError(
+          'roster_subscribe',
+          'SessionExpired',
+          connection.detail ?? 'Your session has expired or was revoked. Sign in again.',
+        ),
+      );
+    }
+  }, [connection, onSessionLost]);
 
   const queueNames = useMemo(() => new Map(queues.map((q) => [q.id, q.name])), [queues]);
 

@@ -126,7 +126,12 @@ export function DropDialog({
         )}
       </div>
       <div className="dialog-buttons">
-        {phase.kind === 'confirm' && (
+        {phase.kind === 'confirm' && phase.plan.verdict === 'alreadyGone' && (
+          <button type="button" ref={primary} onClick={close}>
+            Close
+          </button>
+        )}
+        {phase.kind === 'confirm' && phase.plan.verdict === 'ready' && (
           <>
             <button type="button" className="secondary" ref={primary} onClick={close}>
               Cancel
@@ -174,8 +179,16 @@ export function DropDialog({
 
 function PlanSummary({ plan }: { plan: DropPlanView }) {
   const remaining = plan.remaining.map((p) => `${p.name} (${purposeLabel(p.purpose).toLowerCase()})`);
+  if (plan.verdict === 'alreadyGone') {
+    return (
+      <p>
+        <strong>{plan.target.name}</strong> has already left this call. Nothing needs to be sent.
+      </p>
+    );
+  }
   return (
     <>
+      {plan.resolution && <p className="notice notice-info">{plan.resolution}</p>}
       <p>
         <strong>{plan.target.name}</strong> ({purposeLabel(plan.target.purpose).toLowerCase()}) will be disconnected from
         this call.
@@ -214,7 +227,8 @@ function Outcome({ result, plan }: { result: ActionResult; plan: DropPlanView })
           {o.status !== null && <> (HTTP {o.status})</>}
         </p>
       )}
-      {result.correlationId && (o.kind === 'refused' || o.kind === 'notConfirmed' || o.kind === 'failed') && (
+      {result.resolution && <p className="muted small">{result.resolution}</p>}
+      {result.correlationId && (o.kind === 'refused' || o.kind === 'notConfirmed') && (
         <CopyableId label="Correlation id" value={result.correlationId} />
       )}
     </div>

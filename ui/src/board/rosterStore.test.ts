@@ -116,7 +116,12 @@ describe('RosterStore', () => {
     source.push({ seq: 6, changes: [{ kind: 'remove', conversationId: 'conf-1' }] });
     source.push({
       seq: 7,
-      changes: [{ kind: 'connection', connection: { state: 'reconnecting', staleSinceMs: T0, retryInMs: 2000, detail: 'socket lost' } }],
+      changes: [
+        {
+          kind: 'connection',
+          connection: { state: 'reconnecting', staleSinceMs: T0, retryInMs: 2000, detail: 'socket lost', sessionExpired: false },
+        },
+      ],
     });
     vi.advanceTimersByTime(75);
     expect(store.getState().order).toEqual(['call-2']);

@@ -27,7 +27,7 @@ export interface BoardState {
 /** Applying a batch is cheap, but rendering is not: 75 ms batches keep 200 updates/s to ~13 renders/s. */
 export const DEFAULT_FLUSH_MS = 75;
 
-const IDLE: ConnectionView = { state: 'idle', staleSinceMs: null, retryInMs: null, detail: null };
+const IDLE: ConnectionView = { state: 'idle', staleSinceMs: null, retryInMs: null, detail: null, sessionExpired: false };
 
 function initialState(): BoardState {
   return {
@@ -62,7 +62,13 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function sameConnection(a: ConnectionView, b: ConnectionView): boolean {
-  return a.state === b.state && a.staleSinceMs === b.staleSinceMs && a.retryInMs === b.retryInMs && a.detail === b.detail;
+  return (
+    a.state === b.state &&
+    a.staleSinceMs === b.staleSinceMs &&
+    a.retryInMs === b.retryInMs &&
+    a.detail === b.detail &&
+    a.sessionExpired === b.sessionExpired
+  );
 }
 
 /**

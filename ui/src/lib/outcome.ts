@@ -49,8 +49,12 @@ export function describeOutcome(result: ActionResult): { tone: Tone; text: strin
   const who = result.partyName;
   const o = result.outcome;
   switch (o.kind) {
-    case 'confirmed':
-      return { tone: 'success', text: `${who} ${DONE[result.action]}: confirmed in ${ms(o.latencyMs)}.` };
+    case 'confirmed': {
+      let text = `${who} ${DONE[result.action]}: confirmed in ${ms(o.latencyMs)}.`;
+      if (o.callEnded) text += ' The call has ended.';
+      if (o.othersLeft.length > 0) text += ` Also no longer on the call: ${o.othersLeft.join(', ')}.`;
+      return { tone: o.othersLeft.length > 0 ? 'warning' : 'success', text };
+    }
     case 'notConfirmed':
       return {
         tone: 'warning',
@@ -62,8 +66,6 @@ export function describeOutcome(result: ActionResult): { tone: Tone; text: strin
       return { tone: 'danger', text: `Refused: ${o.reason}` };
     case 'alreadyGone':
       return { tone: 'info', text: `${who} had already left the call. ${o.detail}`.trim() };
-    case 'failed':
-      return { tone: 'danger', text: `Could not tell whether it worked: ${o.detail}` };
   }
 }
 

@@ -40,7 +40,7 @@ export function conversation(
   return { id, queueIds: ['q-support'], startedAtMs: T0, isConference: live > 2, parties, ...overrides };
 }
 
-export const LIVE: ConnectionView = { state: 'live', staleSinceMs: null, retryInMs: null, detail: null };
+export const LIVE: ConnectionView = { state: 'live', staleSinceMs: null, retryInMs: null, detail: null, sessionExpired: false };
 
 /** A three-way conference (customer, Jane the agent, an external consultant) plus a two-party call. */
 export function demoBoard(): ConversationView[] {
@@ -109,17 +109,28 @@ export function plan(overrides: Partial<DropPlanView> = {}): DropPlanView {
   const byId = (id: string) => {
     const found = parties.find((p) => p.participantId === id);
     if (!found) throw new Error(`no party ${id}`);
-    return found;
+    return { participantId: found.participantId, name: found.name, purpose: found.purpose };
   };
   return {
     planId: 'plan-1',
     conversationId: 'conf-1',
     target: byId('p-jane'),
+    resolution: null,
+    verdict: 'ready',
     remaining: [byId('p-cust'), byId('p-ext')],
     warnings: [{ code: 'lastAgent', message: 'Jane Doe is the last agent: the customer will have no agent.' }],
+    summary: 'Drop Jane Doe (agent). Remaining: Chris Customer (customer), Northwind Insurance (external).',
     expiresAtMs: T0 + 30_000,
     ...overrides,
   };
+}
+
+export function confirmed(latencyMs: number, overrides: Partial<Extract<ActionResult['outcome'], { kind: 'confirmed' }>> = {}) {
+  return { kind: 'confirmed' as const, latencyMs, via: 'event' as const, callEnded: false, othersLeft: [], ...overrides };
+}
+
+export function refused(reason: string, vendorCode: string, status: number) {
+  return { kind: 'refused' as const, reason, vendorMessage: `Genesys said: ${vendorCode}`, vendorCode, status };
 }
 
 export function result(outcome: ActionResult['outcome'], overrides: Partial<ActionResult> = {}): ActionResult {
@@ -128,6 +139,7 @@ export function result(outcome: ActionResult['outcome'], overrides: Partial<Acti
     conversationId: 'conf-1',
     participantId: 'p-jane',
     partyName: 'Jane Doe',
+    resolution: null,
     outcome,
     correlationId: 'corr-1234',
     auditId: 'audit-1',

@@ -4,8 +4,10 @@ use serde::Serialize;
 use std::fmt;
 use ts_rs::TS;
 
+use crate::actions::ActionError;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
+use crate::roster::RosterError;
 use crate::token_store::TokenStoreError;
 
 /// What kind of failure this is. Each code exists because the UI does something different for it.
@@ -324,6 +326,50 @@ impl From<AuditError> for IpcError {
         Self::internal(format!(
             "The audit log could not be read or written: {error}"
         ))
+    }
+}
+
+impl From<ActionError> for IpcError {
+    fn from(error: ActionError) -> Self {
+        let code = match error.code() {
+            "NotSignedIn" => ErrorCode::NotSignedIn,
+            "SessionExpired" => ErrorCode::SessionExpired,
+            "Forbidden" => ErrorCode::Forbidden,
+            "ParticipantGone" => ErrorCode::ParticipantGone,
+            "RateLimited" => ErrorCode::RateLimited,
+            "Unreachable" => ErrorCode::Unreachable,
+            "PlanExpired" => ErrorCode::PlanExpired,
+            "InvalidArgument" => ErrorCode::InvalidArgument,
+            _ => ErrorCode::Internal,
+        };
+        Self {
+            code,
+            message: capitalise(&error.to_string()),
+            correlation_id: error.correlation_id().map(str::to_owned),
+            retry_after_secs: error
+                .retry_after()
+                .map(|d| u32::try_from(d.as_secs().max(1)).unwrap_or(u32::MAX)),
+        }
+    }
+}
+
+impl From<RosterError> for IpcError {
+    fn from(error: RosterError) -> Self {
+        match error {
+            RosterError::Api(api) => api.into(),
+            RosterError::ConversationNotFound(id) => Self::new(
+                ErrorCode::ParticipantGone,
+                format!("The call {id} is no longer known to Genesys Cloud; it has ended."),
+            ),
+            other if other.is_session_expired() => Self::new(
+                ErrorCode::SessionExpired,
+                "Your session has expired or was revoked. Sign in again.",
+            ),
+            other => Self::new(
+                ErrorCode::Unreachable,
+                format!("The live call list is not available: {other}"),
+            ),
+        }
     }
 }
 

@@ -9,10 +9,14 @@ pub mod actions;
 pub mod app;
 pub mod audit;
 pub mod bindings;
+pub mod desktop;
+#[cfg(test)]
+mod desktop_tests;
 pub mod error;
 pub mod prefs;
 pub mod queues;
 pub mod roster;
 pub mod session;
 
+pub use desktop::{Browser, DemoSignIn, Desktop, DesktopConfig};
 pub use error::{ErrorCode, IpcError, explain_vendor_code};

@@ -3,8 +3,11 @@
 //! Every batch carries the next sequence number. A receiver that sees a gap (or anything it cannot apply)
 //! asks `roster_snapshot` and drops batches numbered at or below the snapshot's `seq`.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
+
+use crate::roster::{self as core, ChangeKind, ConversationRecord, Party};
 
 /// Which list a leg is in; only `live` legs may be acted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
@@ -97,6 +100,8 @@ pub struct ConnectionView {
     pub retry_in_ms: Option<u64>,
     /// Why it is not live, in words (`null` while live).
     pub detail: Option<String>,
+    /// The connection closed because the session is over: the UI asks to sign in again.
+    pub session_expired: bool,
 }
 
 impl ConnectionView {
@@ -107,6 +112,164 @@ impl ConnectionView {
             stale_since_ms: None,
             retry_in_ms: None,
             detail: None,
+            session_expired: false,
+        }
+    }
+}
+
+fn ms(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+fn opt_ms(time: Option<genesys_model::Timestamp>) -> Option<i64> {
+    time.map(|t| t.instant().timestamp_millis())
+}
+
+impl From<&core::RosterStatus> for ConnectionView {
+    /// Live only when the board is trusted (live socket and a snapshot taken on it); a live socket
+    /// still re-reading counts as connecting (first time) or reconnecting (afterwards).
+    fn from(status: &core::RosterStatus) -> Self {
+        let first_time = status.last_snapshot.is_none();
+        let waiting = if first_time {
+            ConnectionState::Connecting
+        } else {
+            ConnectionState::Reconnecting
+        };
+        let mut detail = status.last_error.clone();
+        if !status.rejected_queues.is_empty() {
+            let queues: Vec<String> = status
+                .rejected_queues
+                .iter()
+                .map(|r| match &r.queue_id {
+                    Some(q) => format!("queue {q}: {}", r.reason),
+                    None => r.reason.clone(),
+                })
+                .collect();
+            let text = format!("no live updates for {}", queues.join("; "));
+            detail = Some(match detail {
+                Some(d) => format!("{d}; {text}"),
+                None => text,
+            });
+        }
+        let (state, retry_in_ms, session_expired) = match &status.connection {
+            core::ConnectionState::Live if status.trusted => (ConnectionState::Live, None, false),
+            core::ConnectionState::Live
+            | core::ConnectionState::Connecting
+            | core::ConnectionState::Subscribing => (waiting, None, false),
+            core::ConnectionState::BackingOff { retry_in_ms, .. } => {
+                (ConnectionState::Reconnecting, Some(*retry_in_ms), false)
+            }
+            core::ConnectionState::Closed { message, .. } => {
+                detail = Some(message.clone());
+                (
+                    ConnectionState::Closed,
+                    None,
+                    status.connection.is_session_expired(),
+                )
+            }
+        };
+        Self {
+            state,
+            stale_since_ms: if state == ConnectionState::Live {
+                None
+            } else {
+                status.stale_since.map(ms)
+            },
+            retry_in_ms,
+            detail: if state == ConnectionState::Live {
+                None
+            } else {
+                detail
+            },
+            session_expired,
+        }
+    }
+}
+
+fn party_view(party: &Party, status: LegStatus) -> PartyView {
+    PartyView {
+        participant_id: party.participant_id.as_str().to_owned(),
+        name: party.name.clone(),
+        purpose: party.purpose_text().to_owned(),
+        state: party
+            .state
+            .as_ref()
+            .map_or_else(|| "unknown".to_owned(), |s| s.as_str().to_owned()),
+        muted: party.muted,
+        held: party.held,
+        confined: party.confined,
+        status,
+        actionable: status == LegStatus::Live && !party.is_acd(),
+        connected_since_ms: opt_ms(party.connected_since),
+        ended_at_ms: opt_ms(party.ended_at),
+    }
+}
+
+impl From<&ConversationRecord> for ConversationView {
+    fn from(record: &ConversationRecord) -> Self {
+        let lists = [
+            (&record.parties, LegStatus::Live),
+            (&record.stale_duplicates, LegStatus::StaleDuplicate),
+            (&record.ended_legs, LegStatus::Ended),
+            (&record.other_legs, LegStatus::Other),
+        ];
+        Self {
+            id: record.id.as_str().to_owned(),
+            queue_ids: record
+                .queues
+                .iter()
+                .map(|q| q.as_str().to_owned())
+                .collect(),
+            started_at_ms: opt_ms(record.started_at),
+            is_conference: record.is_conference,
+            parties: lists
+                .iter()
+                .flat_map(|(list, status)| list.iter().map(|p| party_view(p, *status)))
+                .collect(),
+        }
+    }
+}
+
+impl From<&core::RosterSnapshot> for RosterSnapshot {
+    fn from(snapshot: &core::RosterSnapshot) -> Self {
+        Self {
+            seq: snapshot.seq,
+            conversations: snapshot
+                .conversations
+                .iter()
+                .map(|c| ConversationView::from(c.as_ref()))
+                .collect(),
+            connection: ConnectionView::from(&snapshot.status),
+        }
+    }
+}
+
+impl From<&core::RosterChange> for RosterEvent {
+    /// One roster change, one numbered batch: the roster numbers its changes without gaps, so a
+    /// gap seen by the UI means a change was lost on the way (it then asks for a snapshot).
+    fn from(change: &core::RosterChange) -> Self {
+        let changes = match &change.kind {
+            ChangeKind::Upserted { conversation } if conversation.ended => {
+                vec![RosterChange::Remove {
+                    conversation_id: conversation.id.as_str().to_owned(),
+                }]
+            }
+            ChangeKind::Upserted { conversation } => vec![RosterChange::Upsert {
+                conversation: ConversationView::from(conversation.as_ref()),
+            }],
+            ChangeKind::Removed { id, .. } => vec![RosterChange::Remove {
+                conversation_id: id.as_str().to_owned(),
+            }],
+            // The conversations a snapshot changed arrive as their own upserts and removals; its
+            // effect on trust arrives as a status change.
+            ChangeKind::Resynced { .. } => Vec::new(),
+            ChangeKind::Status { status } => vec![RosterChange::Connection {
+                connection: ConnectionView::from(status),
+            }],
+        };
+        Self {
+            seq: change.seq,
+            changes,
         }
     }
 }
@@ -171,9 +334,9 @@ pub struct RosterSnapshot {
 pub struct ConnectionStatusResponse {
     /// The status.
     pub connection: ConnectionView,
-    /// When the last conversation event arrived (ms since the Unix epoch).
+    /// When the board was last re-read in full (ms since the Unix epoch).
     #[ts(type = "number | null")]
-    pub last_event_ms: Option<i64>,
+    pub last_snapshot_ms: Option<i64>,
 }
 
 #[cfg(test)]
@@ -199,7 +362,8 @@ mod tests {
             json!({"seq": 7, "changes": [
                 {"kind": "remove", "conversationId": "c1"},
                 {"kind": "connection", "connection": {
-                    "state": "idle", "staleSinceMs": null, "retryInMs": null, "detail": null}}
+                    "state": "idle", "staleSinceMs": null, "retryInMs": null, "detail": null,
+                    "sessionExpired": false}}
             ]})
         );
     }

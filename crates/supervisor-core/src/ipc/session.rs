@@ -218,12 +218,12 @@ pub struct SignInResponse {
     pub selected_queues: Vec<QueueInfo>,
 }
 
-/// `sign_out`: what was done, so the UI can tell the user if the server-side revoke failed.
+/// `sign_out`: the app is signed out in every case; a warning says what could not be cleaned up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignOutResponse {
-    /// False when the tokens were forgotten locally but the revoke call to Genesys failed.
-    pub revoked: bool,
+    /// Set when the stored sign-in could not be removed from the keyring (the app forgot it anyway).
+    pub warning: Option<String>,
 }
 
 #[cfg(test)]
