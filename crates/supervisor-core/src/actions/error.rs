@@ -56,7 +56,9 @@ pub enum ActionError {
         correlation_id: Option<String>,
     },
     /// The platform could not be reached or failed, and nothing could be verified.
-    #[error("Genesys Cloud could not be reached or failed ({detail}); check the connection and try again")]
+    #[error(
+        "Genesys Cloud could not be reached or failed ({detail}); check the connection and try again"
+    )]
     Unreachable {
         /// What failed.
         detail: String,

@@ -3,7 +3,12 @@
 use super::outcome::ActionKind;
 
 /// Explains a refusal of `action` on `party` from its HTTP status and vendor code.
-pub(crate) fn refusal(action: ActionKind, party: &str, status: Option<u16>, code: Option<&str>) -> String {
+pub(crate) fn refusal(
+    action: ActionKind,
+    party: &str,
+    status: Option<u16>,
+    code: Option<&str>,
+) -> String {
     let verb = action.verb();
     let by_code = code.and_then(|code| {
         Some(match code {
@@ -61,13 +66,23 @@ mod tests {
 
     #[test]
     fn permission_refusals_name_the_permission() {
-        let text = refusal(ActionKind::Drop, "Jane", Some(403), Some("missing.any.permissions"));
-        assert!(text.contains("conversation:communication:disconnect"), "{text}");
+        let text = refusal(
+            ActionKind::Drop,
+            "Jane",
+            Some(403),
+            Some("missing.any.permissions"),
+        );
+        assert!(
+            text.contains("conversation:communication:disconnect"),
+            "{text}"
+        );
     }
 
     #[test]
     fn unknown_codes_fall_back_to_the_status() {
-        assert!(refusal(ActionKind::Mute, "Jane", Some(503), Some("new.code")).contains("temporary"));
+        assert!(
+            refusal(ActionKind::Mute, "Jane", Some(503), Some("new.code")).contains("temporary")
+        );
         assert!(refusal(ActionKind::Hold, "Jane", Some(409), None).contains("409"));
     }
 }

@@ -27,11 +27,11 @@ impl DropWarning {
     /// Plain words for the dialog.
     pub fn text(self) -> &'static str {
         match self {
-            Self::CallWillEnd => "The call will end for everyone: no one else would be left to talk to.",
-            Self::LastAgent => "This is the last agent on the call.",
-            Self::CustomerAlone => {
-                "The customer would stay on the call with no agent."
+            Self::CallWillEnd => {
+                "The call will end for everyone: no one else would be left to talk to."
             }
+            Self::LastAgent => "This is the last agent on the call.",
+            Self::CustomerAlone => "The customer would stay on the call with no agent.",
         }
     }
 }
@@ -277,12 +277,18 @@ mod tests {
     #[test]
     fn two_party_call_ends_and_last_agent_is_warned() {
         let r = record(
-            vec![party("cust", "customer", None), party("ag", "agent", Some("u1"))],
+            vec![
+                party("cust", "customer", None),
+                party("ag", "agent", Some("u1")),
+            ],
             vec![],
         );
         let (_, warnings, ends) = consequences(&r, &"ag".into());
         assert!(ends);
-        assert_eq!(warnings, vec![DropWarning::CallWillEnd, DropWarning::LastAgent]);
+        assert_eq!(
+            warnings,
+            vec![DropWarning::CallWillEnd, DropWarning::LastAgent]
+        );
     }
 
     #[test]
@@ -308,7 +314,10 @@ mod tests {
         let mut old = party("old", "agent", Some("u12"));
         old.state = Some(ParticipantState::Terminated);
         let r = record(
-            vec![party("cust", "customer", None), party("new", "agent", Some("u12"))],
+            vec![
+                party("cust", "customer", None),
+                party("new", "agent", Some("u12")),
+            ],
             vec![old],
         );
         match resolve(&r, &"old".into()) {
@@ -343,8 +352,16 @@ mod tests {
             PlanOptions::default(),
             std::time::Duration::from_secs(60),
         );
-        assert!(plan.summary.starts_with("Drop ext name (external)."), "{}", plan.summary);
-        assert!(plan.summary.contains("cust name (customer)"), "{}", plan.summary);
+        assert!(
+            plan.summary.starts_with("Drop ext name (external)."),
+            "{}",
+            plan.summary
+        );
+        assert!(
+            plan.summary.contains("cust name (customer)"),
+            "{}",
+            plan.summary
+        );
         assert!(plan.permitted && !plan.own_leg);
     }
 }

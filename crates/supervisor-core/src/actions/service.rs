@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use genesys_client::request::build;
 use genesys_client::{ErrorKind, Request};
 use genesys_model::{
-    CommunicationId, ConversationId, MediaParticipantRequest, PERMISSION_DISCONNECT,
-    ParticipantId, UserId, UserMe,
+    CommunicationId, ConversationId, MediaParticipantRequest, PERMISSION_DISCONNECT, ParticipantId,
+    UserId, UserMe,
 };
 use tokio::sync::broadcast;
-use tracing::Instrument;
 use tokio::sync::broadcast::error::RecvError;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::error::ActionError;
@@ -24,7 +24,9 @@ use super::outcome::{
 use super::plan::{self, DropPlan, PlanOptions, PlanVerdict, Target};
 use crate::audit::{self, AuditLog, AuditOutcome, AuditRecord, AuditRequest};
 use crate::auth::{Session, SessionStatus};
-use crate::roster::{ChangeKind, ConversationRecord, RemovalReason, Roster, RosterChange, RosterError};
+use crate::roster::{
+    ChangeKind, ConversationRecord, RemovalReason, Roster, RosterChange, RosterError,
+};
 
 /// The signed-in supervisor, as the actions need them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,8 +142,8 @@ impl Expect {
                 remaining,
                 call_will_end,
             } => {
-                let target_live = !call_over
-                    && record.is_some_and(|r| r.live_party(target).is_some());
+                let target_live =
+                    !call_over && record.is_some_and(|r| r.live_party(target).is_some());
                 if target_live {
                     return Check::Pending;
                 }
@@ -249,9 +251,10 @@ impl Ctx {
     }
 
     fn party_label(&self) -> String {
-        self.party
-            .as_ref()
-            .map_or_else(|| format!("participant {}", self.requested), |p| p.name.clone())
+        self.party.as_ref().map_or_else(
+            || format!("participant {}", self.requested),
+            |p| p.name.clone(),
+        )
     }
 }
 
@@ -272,11 +275,21 @@ impl Actions {
             .users_me(&["authorization"])
             .await
             .map_err(|e| read_error(e, None))?;
-        Ok(Self::with_actor(roster, audit, Actor::from_user(&me), config))
+        Ok(Self::with_actor(
+            roster,
+            audit,
+            Actor::from_user(&me),
+            config,
+        ))
     }
 
     /// Builds the actions for a known actor (the CLI with a cached profile, tests, benches).
-    pub fn with_actor(roster: Roster, audit: AuditLog, actor: Actor, config: ActionsConfig) -> Self {
+    pub fn with_actor(
+        roster: Roster,
+        audit: AuditLog,
+        actor: Actor,
+        config: ActionsConfig,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 roster,
@@ -565,7 +578,9 @@ impl Actions {
                     detail: format!("{} is no longer on this call.", plan.target.label()),
                 });
             }
-            Target::NotActionable(party) => return Err(not_actionable(&plan.conversation_id, party)),
+            Target::NotActionable(party) => {
+                return Err(not_actionable(&plan.conversation_id, party));
+            }
         };
         ctx.communication_id = party.communication_id.clone();
         let fresh = plan::build(
@@ -746,6 +761,9 @@ impl Actions {
         ctx.timings.to_wire = Some(sent.duration_since(ctx.started));
         let answer = roster.client().execute(request).await;
         ctx.timings.request = Some(sent.elapsed());
+        // The confirmation window starts when the platform answered: a 429 retried by the client
+        // layer may have taken seconds, and the change can only start after acceptance.
+        let answered = Instant::now();
         let party = ctx.party_label();
         match answer {
             Ok(response) => {
@@ -753,9 +771,16 @@ impl Actions {
                 tracing::info!(status = response.status(), correlation_id = ?correlation_id, "request accepted; verifying");
                 let timeout = self.inner.config.confirm_timeout;
                 let v = self
-                    .verify(&ctx.conversation_id, &expect, changes, sent, timeout, before)
+                    .verify(
+                        &ctx.conversation_id,
+                        &expect,
+                        changes,
+                        answered,
+                        timeout,
+                        before,
+                    )
                     .await;
-                let (outcome, confirm_at) = self.judge(ctx, &expect, v, sent);
+                let (outcome, confirm_at) = self.judge(ctx, &expect, v, answered);
                 Ok(self.finish(ctx, outcome, correlation_id, confirm_at).await)
             }
             Err(e) => {
@@ -778,10 +803,17 @@ impl Actions {
                         // The platform may or may not have acted: look before answering.
                         let window = self.inner.config.reread_after + Duration::from_millis(500);
                         let v = self
-                            .verify(&ctx.conversation_id, &expect, changes, sent, window, before)
+                            .verify(
+                                &ctx.conversation_id,
+                                &expect,
+                                changes,
+                                answered,
+                                window,
+                                before,
+                            )
                             .await;
                         if let Verified::Confirmed { .. } = v.result {
-                            let (outcome, confirm_at) = self.judge(ctx, &expect, v, sent);
+                            let (outcome, confirm_at) = self.judge(ctx, &expect, v, answered);
                             return Ok(self.finish(ctx, outcome, correlation_id, confirm_at).await);
                         }
                         if e.kind() == ErrorKind::Server {
@@ -948,11 +980,21 @@ impl Actions {
                         "it still shows {party} as {}",
                         view.state.as_deref().unwrap_or("on the call")
                     ),
-                    (Some(view), Expect::Flag { flag: Flag::Muted, .. }) => format!(
+                    (
+                        Some(view),
+                        Expect::Flag {
+                            flag: Flag::Muted, ..
+                        },
+                    ) => format!(
                         "it still shows {party} as {}",
                         if view.muted { "muted" } else { "not muted" }
                     ),
-                    (Some(view), Expect::Flag { flag: Flag::Held, .. }) => format!(
+                    (
+                        Some(view),
+                        Expect::Flag {
+                            flag: Flag::Held, ..
+                        },
+                    ) => format!(
                         "it still shows {party} as {}",
                         if view.held { "on hold" } else { "not on hold" }
                     ),
@@ -1010,7 +1052,10 @@ impl Actions {
                 }
                 if !others_left.is_empty() {
                     let names: Vec<String> = others_left.iter().map(PartySummary::label).collect();
-                    d.push_str(&format!("; also no longer on the call: {}", names.join(", ")));
+                    d.push_str(&format!(
+                        "; also no longer on the call: {}",
+                        names.join(", ")
+                    ));
                 }
                 d
             }
@@ -1180,7 +1225,9 @@ fn read_error(e: genesys_client::Error, conversation: Option<&ConversationId>) -
             correlation_id,
         },
         ErrorKind::NotFound => ActionError::ParticipantGone {
-            conversation_id: conversation.cloned().unwrap_or_else(|| ConversationId::new("")),
+            conversation_id: conversation
+                .cloned()
+                .unwrap_or_else(|| ConversationId::new("")),
             participant_id: None,
             detail: "That call no longer exists.".into(),
         },

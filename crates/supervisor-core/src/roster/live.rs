@@ -15,9 +15,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::change::{
-    ConnectionState, RejectedQueue, RosterChange, RosterSnapshot, RosterStatus,
-};
+use super::change::{ConnectionState, RejectedQueue, RosterChange, RosterSnapshot, RosterStatus};
 use super::model::RosterModel;
 use super::record::ConversationRecord;
 use super::snapshot::{self, ReadResult, Snapshot, SnapshotRead};
@@ -481,8 +479,8 @@ impl Driver {
                 model.update_status(|s| {
                     s.resyncing = false;
                     s.last_snapshot = Some(Utc::now());
-                    s.last_error = (failed > 0)
-                        .then(|| format!("{failed} conversation(s) could not be read"));
+                    s.last_error =
+                        (failed > 0).then(|| format!("{failed} conversation(s) could not be read"));
                 });
                 model.resynced(snapshot.queues.into_iter().collect());
                 self.retry = None;

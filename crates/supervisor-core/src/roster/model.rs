@@ -47,6 +47,8 @@ pub enum Effect {
     Unwatched,
     /// The conversation already ended; the late observation was ignored.
     AlreadyEnded,
+    /// A conversation never seen before arrived without any participant: nothing to show.
+    Empty,
 }
 
 struct Entry {
@@ -197,9 +199,7 @@ impl RosterModel {
         let tombstoned = self.tombstones.contains_key(&id);
         let older = old.is_some_and(|e| observed_at < e.observed_at);
         let legs = merge_legs(old.map(|e| e.record.as_ref()), incoming, older);
-        let mut all_queues: Vec<QueueId> = old
-            .map(|e| e.record.queues.clone())
-            .unwrap_or_default();
+        let mut all_queues: Vec<QueueId> = old.map(|e| e.record.queues.clone()).unwrap_or_default();
         all_queues.extend(queues);
         all_queues.extend(legs.iter().filter_map(|l| l.party.queue_id.clone()));
         all_queues.sort_unstable();
@@ -250,6 +250,12 @@ impl RosterModel {
             }
             None => {
                 let record = Arc::new(record);
+                if record.all_legs().next().is_none() {
+                    return Applied {
+                        effect: Effect::Empty,
+                        record,
+                    };
+                }
                 if !record.on_any_queue(self.watched.iter()) {
                     return Applied {
                         effect: Effect::Unwatched,
@@ -308,7 +314,8 @@ impl RosterModel {
         let before = self.status.clone();
         f(&mut self.status);
         let status = &mut self.status;
-        let trusted = status.connection.is_live() && !status.resyncing && status.last_snapshot.is_some();
+        let trusted =
+            status.connection.is_live() && !status.resyncing && status.last_snapshot.is_some();
         status.trusted = trusted;
         if trusted {
             status.stale_since = None;
@@ -381,6 +388,11 @@ fn merge_legs(old: Option<&ConversationRecord>, incoming: Vec<Leg>, older: bool)
                         class: class_of(status),
                     }
                 } else {
+                    let mut leg = leg;
+                    // Flat event shapes carry no communication id; keep the one a REST read gave.
+                    if leg.party.communication_id.is_none() {
+                        leg.party.communication_id = party.communication_id.clone();
+                    }
                     leg
                 }
             }
@@ -393,7 +405,11 @@ fn merge_legs(old: Option<&ConversationRecord>, incoming: Vec<Leg>, older: bool)
             .parties
             .iter()
             .map(|p| (LegStatus::Live, p))
-            .chain(old.stale_duplicates.iter().map(|p| (LegStatus::StaleDuplicate, p)))
+            .chain(
+                old.stale_duplicates
+                    .iter()
+                    .map(|p| (LegStatus::StaleDuplicate, p)),
+            )
             .chain(old.ended_legs.iter().map(|p| (LegStatus::Ended, p)))
             .chain(old.other_legs.iter().map(|p| (LegStatus::Other, p)))
         {
@@ -544,7 +560,10 @@ mod tests {
         let mut muted = leg("ext", "external", "connected");
         muted["muted"] = true.into();
         m.apply_event_at(
-            conv("c1", vec![leg("cust", "customer", "connected"), muted.clone()]),
+            conv(
+                "c1",
+                vec![leg("cust", "customer", "connected"), muted.clone()],
+            ),
             t1,
         );
         // An older view: ext not muted, and a new leg joined.
@@ -561,7 +580,10 @@ mod tests {
         );
         assert!(matches!(effect, Effect::Upserted(_)));
         let r = m.conversation(&ConversationId::new("c1")).expect("record");
-        assert!(r.live_party(&"ext".into()).expect("ext").muted, "stale flag ignored");
+        assert!(
+            r.live_party(&"ext".into()).expect("ext").muted,
+            "stale flag ignored"
+        );
         assert!(r.live_party(&"ag".into()).is_some(), "new leg added");
     }
 
@@ -590,7 +612,10 @@ mod tests {
         );
         assert_eq!(m.apply_event(all_ended), Effect::Removed(2));
         assert!(m.is_empty());
-        assert_eq!(m.apply_event(three_party("connected")), Effect::AlreadyEnded);
+        assert_eq!(
+            m.apply_event(three_party("connected")),
+            Effect::AlreadyEnded
+        );
         assert!(m.is_empty());
         let first = rx.try_recv().expect("upsert");
         assert_eq!(first.seq, 1);

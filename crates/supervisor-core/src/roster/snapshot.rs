@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use genesys_client::{Client, Error, ErrorKind};
-use genesys_model::{ConversationId, ConversationQuery, PagingSpec, QueueId, QueueObservationQuery};
+use genesys_model::{
+    ConversationId, ConversationQuery, PagingSpec, QueueId, QueueObservationQuery,
+};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
