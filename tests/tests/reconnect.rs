@@ -119,3 +119,34 @@ async fn events_lost_while_the_socket_was_up_are_recovered_by_the_next_resync() 
     equal_within_two_seconds(&rig, &roster, "after lost events").await;
     roster.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_failing_snapshot_is_retried_and_the_board_is_untrusted_meanwhile() {
+    let rig = Rig::start().await;
+    let (roster, _) = rig.supervisor_roster().await;
+    // Six 503s on the discovery query: more than one snapshot attempt's retries can absorb.
+    rig.fault(json!({"kind": "server_error", "status": 503, "count": 6, "pathPrefix": "/api/v2/analytics"}))
+        .await;
+    let mut changes = roster.changes();
+    rig.fault(json!({"kind": "close_sockets"})).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while roster.status().last_error.is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            roster.status()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let status = roster.status();
+    assert!(!status.trusted && status.resyncing, "{status:?}");
+    assert!(status.stale_since.is_some());
+    assert!(
+        next_resync(&mut changes, Duration::from_secs(8)).await,
+        "the retried snapshot landed"
+    );
+    assert!(roster.status().trusted);
+    assert!(roster.status().last_error.is_none());
+    equal_within_two_seconds(&rig, &roster, "after a failed snapshot").await;
+    roster.shutdown().await;
+}
