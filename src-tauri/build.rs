@@ -8,7 +8,24 @@ use std::path::Path;
 
 /// Every `#[tauri::command]` the app registers. Each gets generated `allow-<name>` / `deny-<name>`
 /// permissions, so a capability must grant it explicitly (least privilege: an unlisted command is refused).
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "session_info",
+    "sign_in",
+    "sign_in_demo",
+    "sign_out",
+    "list_queues",
+    "select_queues",
+    "roster_subscribe",
+    "roster_snapshot",
+    "connection_status",
+    "plan_drop",
+    "execute_drop",
+    "set_mute",
+    "set_hold",
+    "audit_list",
+    "audit_export_csv",
+];
 
 fn main() {
     tauri_utils::acl::build::autogenerate_command_permissions(

@@ -1,32 +1,91 @@
 //! Bridgekeeper's desktop shell: the thin Tauri edge over the Tauri-free core crates.
 //!
-//! `run()` is the whole app; [`builder`] is the same app minus the runtime, so tests can drive the real
-//! command surface and capabilities through Tauri's mock runtime.
+//! `run()` is the whole app; [`builder`] is the same command surface minus the runtime, so tests can
+//! drive the real commands and capabilities through Tauri's mock runtime (managing their own
+//! [`AppState`] with throwaway folders).
 
 pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod launch;
+pub mod logging;
 pub mod state;
 
-use launch::{Launch, USAGE};
-use state::{AppState, DemoOrg};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-/// Registers the state and every command on a builder of any runtime (Wry in the app, mock in tests).
-pub fn builder<R: tauri::Runtime>(
-    builder: tauri::Builder<R>,
-    state: AppState,
-) -> tauri::Builder<R> {
+use launch::{Launch, LaunchOptions, USAGE};
+use state::{AppState, DemoOrg};
+use supervisor_core::ipc::{Desktop, DesktopConfig};
+use supervisor_core::token_store::KeyringStore;
+use tauri::Manager;
+
+/// Registers every command (and the opener the sign-in uses from Rust) on a builder of any runtime.
+pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::session::session_info,
+            commands::session::sign_in,
+            commands::session::sign_in_demo,
+            commands::session::sign_out,
+            commands::queues::list_queues,
+            commands::queues::select_queues,
+            commands::roster::roster_subscribe,
+            commands::roster::roster_snapshot,
+            commands::roster::connection_status,
+            commands::actions::plan_drop,
+            commands::actions::execute_drop,
+            commands::actions::set_mute,
+            commands::actions::set_hold,
+            commands::audit::audit_list,
+            commands::audit::audit_export_csv,
+        ])
+}
+
+/// Where the app keeps its files, from the OS conventions Tauri resolves for the app identifier.
+pub fn desktop_config<R: tauri::Runtime>(app: &tauri::App<R>) -> Result<DesktopConfig, String> {
+    let paths = app.path();
+    let data = paths.app_data_dir().map_err(|e| e.to_string())?;
+    let config = paths.app_config_dir().map_err(|e| e.to_string())?;
+    let exports: PathBuf = paths
+        .download_dir()
+        .unwrap_or_else(|_| data.join("exports"));
+    Ok(DesktopConfig::new(
+        data.join("audit.jsonl"),
+        config.join("prefs.json"),
+        exports,
+    ))
+}
+
+fn setup<R: tauri::Runtime>(
+    app: &mut tauri::App<R>,
+    options: &LaunchOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let guard = logging::init(app.path().app_log_dir().ok().as_deref());
+    app.manage(guard);
+    // Started before the window shows so the first screen can already say where the demo org
+    // lives; the emulator's tasks keep running on Tauri's runtime after `block_on` returns.
+    let demo = if options.demo {
+        tauri::async_runtime::block_on(demo::start())
+    } else {
+        DemoOrg::Off
+    };
+    let config = desktop_config(app)?;
+    tracing::info!(
+        audit = %config.audit_path.display(),
+        prefs = %config.prefs_path.display(),
+        "app folders"
+    );
+    let desktop = Desktop::new(config, Arc::new(KeyringStore::new()));
+    app.manage(AppState::new(demo, desktop));
+    Ok(())
 }
 
 /// Runs the desktop app until its last window closes.
 pub fn run() -> ExitCode {
-    init_tracing();
-
     let options = match Launch::parse(std::env::args_os().skip(1)) {
         Ok(Launch::Run(options)) => options,
         Ok(Launch::Help) => {
@@ -39,15 +98,20 @@ pub fn run() -> ExitCode {
         }
     };
 
-    // Started before the window so the first screen can already say where the demo org lives; the
-    // emulator's tasks keep running on Tauri's runtime after `block_on` returns.
-    let demo = if options.demo {
-        tauri::async_runtime::block_on(demo::start())
-    } else {
-        DemoOrg::Off
-    };
-
-    match builder(tauri::Builder::default(), AppState::new(demo)).run(tauri::generate_context!()) {
+    let app = tauri::Builder::default()
+        // First, so a second launch hands over before anything else starts: focus the open window.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build());
+    match builder(app)
+        .setup(move |app| setup(app, &options))
+        .run(tauri::generate_context!())
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "the app stopped with an error");
@@ -55,15 +119,4 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs to stderr, filtered by `RUST_LOG` (default: info). A file log with rotation comes later.
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // try_init: a second subscriber (for example in tests) is not an error worth stopping for.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

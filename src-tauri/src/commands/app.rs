@@ -2,26 +2,8 @@
 
 use crate::error::{ErrorCode, IpcError};
 use crate::state::{AppState, DemoOrg};
-use serde::Serialize;
+use supervisor_core::ipc::app::{AppInfo, DemoInfo};
 use tauri::{AppHandle, Runtime, State};
-
-/// What the first screen shows: the version (for support) and whether this is the demo org.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AppInfo {
-    /// The app's version, as bundled.
-    pub version: String,
-    /// Present only on the demo organisation, so the UI can never mistake it for a real org.
-    pub demo: Option<DemoInfo>,
-}
-
-/// Where the demo organisation lives, so a user can also point a script or the SDK at it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DemoInfo {
-    /// The emulator's base URL (loopback, plain HTTP).
-    pub base_url: String,
-}
 
 /// Builds the answer from the launch state; separate from the command so it needs no Tauri to test.
 pub fn describe(version: String, demo: &DemoOrg) -> Result<AppInfo, IpcError> {
