@@ -84,6 +84,16 @@ ensure_ui_deps() {
   fi
 }
 
+# tauri-driver (the WebDriver server the real-window test drives the app through), pinned to Tauri 2.
+TAURI_DRIVER_VERSION="2.1.0"
+ensure_tauri_driver() {
+  # tauri-driver has no --version; cargo's install list says which one is there.
+  if ! cargo install --list 2>/dev/null | grep -qx "tauri-driver v$TAURI_DRIVER_VERSION:"; then
+    log "installing tauri-driver $TAURI_DRIVER_VERSION"
+    cargo install tauri-driver --version "=$TAURI_DRIVER_VERSION" --locked --quiet
+  fi
+}
+
 build_ui() {
   log "building the UI"
   (cd "$ROOT/ui" && npm run --silent build)

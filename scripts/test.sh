@@ -27,6 +27,7 @@ ensure_apt_packages
 ensure_rust
 ensure_node
 ensure_ui_deps
+ensure_tauri_driver
 
 step rustfmt cargo fmt --all -- --check
 step ui-typecheck bash -c 'cd ui && npm run --silent typecheck'
@@ -52,7 +53,7 @@ run_rust_tests() {
         return 0
       }
       trap stop_keyring EXIT
-      BRIDGEKEEPER_KEYRING_TESTS=1 cargo test '"${CARGO_FEATURES[*]}"' -- --color never' || rc=$?
+      BRIDGEKEEPER_KEYRING_TESTS=1 BRIDGEKEEPER_WINDOW_TESTS=1 cargo test '"${CARGO_FEATURES[*]}"' -- --color never' || rc=$?
   rm -rf "$scratch"
   return $rc
 }

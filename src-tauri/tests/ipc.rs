@@ -173,7 +173,7 @@ fn app_info_when_the_demo_failed_is_a_coded_error() {
 #[test]
 fn app_info_on_the_demo_org_names_the_running_emulator() {
     // The same start-up path as `bridgekeeper --demo`, on Tauri's async runtime.
-    let demo = tauri::async_runtime::block_on(bridgekeeper_lib::demo::start());
+    let demo = tauri::async_runtime::block_on(bridgekeeper_lib::demo::start(None));
     assert!(
         matches!(demo, DemoOrg::Running { .. }),
         "the demo emulator starts: {demo:?}"
