@@ -16,9 +16,17 @@ const DEMO_CHURN_PER_MINUTE: f64 = 6.0;
 ///
 /// Must run on Tauri's async runtime (`tauri::async_runtime`), which outlives this call and so keeps
 /// the emulator's server tasks running.
-pub async fn start() -> DemoOrg {
+///
+/// `calls` sizes the org for load checks (the emulator's load scenario: the same users, queues and
+/// clients, with that many live calls); `None` is the hand-made demo scenario.
+pub async fn start(calls: Option<usize>) -> DemoOrg {
     let config = EmulatorConfig {
-        scenario: ScenarioName::Demo,
+        scenario: if calls.is_some() {
+            ScenarioName::Load
+        } else {
+            ScenarioName::Demo
+        },
+        conversations: calls.unwrap_or_default(),
         churn_per_minute: DEMO_CHURN_PER_MINUTE,
         ..Default::default()
     };

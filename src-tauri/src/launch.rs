@@ -8,6 +8,8 @@ use std::fmt;
 pub struct LaunchOptions {
     /// Run on the built-in emulated organisation instead of a real Genesys Cloud org.
     pub demo: bool,
+    /// Size the demo org to this many live calls (load and memory measurements); implies `demo`.
+    pub demo_calls: Option<usize>,
 }
 
 /// Why the command line was refused: named precisely so the user can fix it.
@@ -17,6 +19,15 @@ pub enum LaunchError {
     UnknownOption(String),
     /// An argument that is not valid Unicode, which no option of ours can be.
     NotUnicode(OsString),
+    /// An option that needs a value got none or a bad one.
+    BadValue {
+        /// The option, e.g. `--demo-calls`.
+        option: &'static str,
+        /// What was given (empty when nothing was).
+        given: String,
+        /// What is expected instead.
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for LaunchError {
@@ -26,6 +37,16 @@ impl fmt::Display for LaunchError {
                 write!(f, "unknown option '{option}' (try --help)")
             }
             Self::NotUnicode(arg) => write!(f, "argument {arg:?} is not valid Unicode"),
+            Self::BadValue {
+                option,
+                given,
+                expected,
+            } if given.is_empty() => write!(f, "{option} needs a value: {expected}"),
+            Self::BadValue {
+                option,
+                given,
+                expected,
+            } => write!(f, "{option} '{given}' is not valid: {expected}"),
         }
     }
 }
@@ -43,11 +64,12 @@ pub enum Launch {
 
 /// Usage text for `--help`; kept next to the parser so the two cannot drift apart.
 pub const USAGE: &str = "\
-Usage: bridgekeeper [--demo]
+Usage: bridgekeeper [--demo] [--demo-calls N]
 
 Options:
-  --demo    run on the built-in demo organisation (an emulated Genesys Cloud, no account needed)
-  -h, --help  print this help and exit
+  --demo            run on the built-in demo organisation (an emulated Genesys Cloud, no account needed)
+  --demo-calls N    the demo organisation with N live calls (1 to 20000), for load checks; implies --demo
+  -h, --help        print this help and exit
 ";
 
 impl Launch {
@@ -57,15 +79,46 @@ impl Launch {
         I: IntoIterator<Item = OsString>,
     {
         let mut options = LaunchOptions::default();
-        for arg in args {
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
             let arg = arg.into_string().map_err(LaunchError::NotUnicode)?;
-            match arg.as_str() {
-                "--demo" => options.demo = true,
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) if name.starts_with("--") => (name, Some(value.to_owned())),
+                _ => (arg.as_str(), None),
+            };
+            match name {
+                "--demo" if inline.is_none() => options.demo = true,
+                "--demo-calls" => {
+                    let value = match inline {
+                        Some(v) => v,
+                        None => args
+                            .next()
+                            .map(|v| v.into_string().map_err(LaunchError::NotUnicode))
+                            .transpose()?
+                            .unwrap_or_default(),
+                    };
+                    options.demo_calls = Some(parse_calls(&value)?);
+                    options.demo = true;
+                }
                 "-h" | "--help" => return Ok(Self::Help),
-                other => return Err(LaunchError::UnknownOption(other.to_owned())),
+                _ => return Err(LaunchError::UnknownOption(arg.clone())),
             }
         }
         Ok(Self::Run(options))
+    }
+}
+
+/// The most live calls the demo org is sized to: far past the 1,000 the app is measured at.
+pub const MAX_DEMO_CALLS: usize = 20_000;
+
+fn parse_calls(value: &str) -> Result<usize, LaunchError> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX_DEMO_CALLS).contains(&n) => Ok(n),
+        _ => Err(LaunchError::BadValue {
+            option: "--demo-calls",
+            given: value.to_owned(),
+            expected: "a whole number from 1 to 20000",
+        }),
     }
 }
 
@@ -79,14 +132,55 @@ mod tests {
 
     #[test]
     fn no_arguments_runs_on_a_real_org() {
-        assert_eq!(parse(&[]), Ok(Launch::Run(LaunchOptions { demo: false })));
+        assert_eq!(parse(&[]), Ok(Launch::Run(LaunchOptions::default())));
     }
 
     #[test]
     fn demo_flag_selects_the_demo_org() {
         assert_eq!(
             parse(&["--demo"]),
-            Ok(Launch::Run(LaunchOptions { demo: true }))
+            Ok(Launch::Run(LaunchOptions {
+                demo: true,
+                demo_calls: None
+            }))
+        );
+    }
+
+    #[test]
+    fn demo_calls_sizes_the_demo_and_implies_it() {
+        let want = Ok(Launch::Run(LaunchOptions {
+            demo: true,
+            demo_calls: Some(1000),
+        }));
+        assert_eq!(parse(&["--demo-calls", "1000"]), want);
+        assert_eq!(parse(&["--demo-calls=1000"]), want);
+    }
+
+    #[test]
+    fn demo_calls_without_a_good_number_says_what_is_expected() {
+        for (args, message) in [
+            (
+                &["--demo-calls"][..],
+                "--demo-calls needs a value: a whole number from 1 to 20000",
+            ),
+            (
+                &["--demo-calls", "lots"][..],
+                "--demo-calls 'lots' is not valid: a whole number from 1 to 20000",
+            ),
+            (
+                &["--demo-calls=0"][..],
+                "--demo-calls '0' is not valid: a whole number from 1 to 20000",
+            ),
+            (
+                &["--demo-calls", "20001"][..],
+                "--demo-calls '20001' is not valid: a whole number from 1 to 20000",
+            ),
+        ] {
+            assert_eq!(parse(args).unwrap_err().to_string(), message, "{args:?}");
+        }
+        assert_eq!(
+            parse(&["--demo=yes"]),
+            Err(LaunchError::UnknownOption("--demo=yes".into()))
         );
     }
 

@@ -69,7 +69,7 @@ fn setup<R: tauri::Runtime>(
     // Started before the window shows so the first screen can already say where the demo org
     // lives; the emulator's tasks keep running on Tauri's runtime after `block_on` returns.
     let demo = if options.demo {
-        tauri::async_runtime::block_on(demo::start())
+        tauri::async_runtime::block_on(demo::start(options.demo_calls))
     } else {
         DemoOrg::Off
     };

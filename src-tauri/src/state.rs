@@ -86,7 +86,7 @@ impl AppState {
         }
         let mut slot = self.demo.lock().await;
         if slot.is_none() {
-            match crate::demo::start().await {
+            match crate::demo::start(None).await {
                 DemoOrg::Running { emulator, .. } => *slot = Some(Arc::new(emulator)),
                 DemoOrg::Failed { reason } => return Err(reason),
                 DemoOrg::Off => return Err("the demo organisation is off".into()),
