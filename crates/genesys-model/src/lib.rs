@@ -55,5 +55,5 @@ pub use oauth::{AccessToken, ClientSecret, OAuthErrorBody, RefreshToken, TokenRe
 pub use participant::ParticipantView;
 pub use request::{MediaParticipantRequest, WrapupInput};
 pub use routing::{Queue, QueueEntityListing};
-pub use time::Timestamp;
+pub use time::{Timestamp, TimestampError};
 pub use user::{PERMISSION_DISCONNECT, TokenInfo, UserAuthorization, UserMe};
