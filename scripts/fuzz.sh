@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the notification decoder and the roster merge (fuzz/): builds every cargo-fuzz target once,
-# then runs each for SECONDS (default 60). Installs cargo-fuzz if missing. cargo-fuzz needs nightly
+# then runs each (or only the TARGETs named) for SECONDS (default 60). Installs cargo-fuzz if missing. cargo-fuzz needs nightly
 # flags, which RUSTC_BOOTSTRAP=1 unlocks on the stable toolchain.
-#   scripts/fuzz.sh [SECONDS]
+#   scripts/fuzz.sh [SECONDS [TARGET...]]     targets: notification_decode, roster_apply
 # Environment: CARGO_TARGET_DIR (default ~/.cache/bridgekeeper/fuzz-target); FUZZ_WORK, where the
 # corpus grows (default ~/.cache/bridgekeeper/fuzz-corpus; the committed seeds in fuzz/corpus are only
 # read); FUZZ_BUILD_LOCK, a file to flock(1) around the build (e.g. on a shared machine).
@@ -11,7 +11,8 @@
 set -euo pipefail
 
 seconds="${1:-60}"
-case "$seconds" in '' | *[!0-9]*) printf 'usage: %s [SECONDS]\n' "$0" >&2; exit 2 ;; esac
+case "$seconds" in '' | *[!0-9]*) printf 'usage: %s [SECONDS [TARGET...]]\n' "$0" >&2; exit 2 ;; esac
+shift $(( $# > 0 ? 1 : 0 ))
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export RUSTC_BOOTSTRAP=1
@@ -32,8 +33,14 @@ locked cargo fuzz build
 host="$(rustc -vV | sed -n 's/^host: //p')"
 bin_dir="$CARGO_TARGET_DIR/$host/release"
 
+targets="$(cargo fuzz list)"
+for wanted in "$@"; do
+  grep -qx -- "$wanted" <<<"$targets" || { printf 'unknown target %s (have: %s)\n' "$wanted" "$(echo $targets)" >&2; exit 2; }
+done
+[ $# -eq 0 ] || targets="$*"
+
 status=0
-for target in $(cargo fuzz list); do
+for target in $targets; do
   mkdir -p "$WORK/$target" "artifacts/$target"
   log "fuzzing $target for ${seconds}s (corpus $WORK/$target, seeds fuzz/corpus/$target)"
   # The first directory receives new inputs; the seeds are read only.
