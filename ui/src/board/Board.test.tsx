@@ -159,6 +159,70 @@ describe('the board', () => {
   });
 });
 
+describe('a large board', () => {
+  // 120 calls of about 120 px (estimated: no layout here) each: far more than one viewport.
+  const many = () =>
+    Array.from({ length: 120 }, (_, i) =>
+      conversation(
+        `c${String(i).padStart(3, '0')}`,
+        [
+          party({ participantId: `cust-${String(i)}`, name: `Customer ${String(i)}`, purpose: 'customer' }),
+          party({ participantId: `agent-${String(i)}`, name: `Agent ${String(i)}` }),
+        ],
+        { startedAtMs: T0 + i * 1000 },
+      ),
+    );
+  const rowOf = (name: string) => screen.queryByText(name, { selector: 'th' })?.closest('tr') ?? null;
+
+  async function scrollFarDown(table: HTMLElement) {
+    // The table's top is now 10,000 px above the viewport: about call 83.
+    vi.spyOn(table, 'getBoundingClientRect').mockReturnValue(new DOMRect(0, -10_000, 1000, 15_000));
+    fireEvent.scroll(window);
+    await waitFor(() => {
+      expect(rowOf('Agent 83')).not.toBeNull();
+    });
+  }
+
+  it('renders only the calls near the viewport, keeps the row count of the whole table, and follows scrolling', async () => {
+    renderBoard(new FakeBackend({ roster_subscribe: snapshot(many(), 1) }));
+    const table = await screen.findByRole('table', { name: 'Live calls on Support' });
+    const rendered = () => table.querySelectorAll('tbody[data-conversation-id]').length;
+    expect(rendered()).toBeGreaterThan(5);
+    expect(rendered()).toBeLessThan(40);
+    // Column headers, then a header row and two legs per call: 1 + 120 * 3.
+    expect(table).toHaveAttribute('aria-rowcount', '361');
+    expect(rowOf('Agent 0')).toHaveAttribute('aria-rowindex', '4');
+    expect(rowOf('Agent 83')).toBeNull();
+
+    await scrollFarDown(table);
+    expect(rowOf('Agent 83')).toHaveAttribute('aria-rowindex', String(1 + 83 * 3 + 3));
+    expect(rowOf('Agent 0')).toBeNull();
+    expect(rendered()).toBeLessThan(40);
+  }, 20_000);
+
+  it('keeps the call that holds keyboard focus rendered when it scrolls far away', async () => {
+    renderBoard(new FakeBackend({ roster_subscribe: snapshot(many(), 1) }));
+    const table = await screen.findByRole('table', { name: 'Live calls on Support' });
+    const mute = within(table).getByRole('button', { name: 'Mute Agent 1' });
+    act(() => {
+      mute.focus();
+    });
+
+    await scrollFarDown(table);
+    expect(mute).toBeInTheDocument();
+    expect(mute).toHaveFocus();
+    expect(rowOf('Agent 2')).toBeNull();
+
+    // Once focus leaves the board, the far-away call goes too.
+    act(() => {
+      mute.blur();
+    });
+    await waitFor(() => {
+      expect(mute).not.toBeInTheDocument();
+    });
+  }, 20_000);
+});
+
 describe('dropping a party', () => {
   it('confirms, names who remains and warns, then shows the confirmed outcome in place', async () => {
     const { backend } = board({

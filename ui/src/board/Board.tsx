@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useAnnounce } from '../lib/announcer';
 import { describeOutcome, errorText, errorTitle, isSessionLost } from '../lib/outcome';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -16,9 +16,35 @@ import { ConnectionBar } from './ConnectionBar';
 import { ConversationGroup } from './ConversationGroup';
 import { DropDialog, type DropTarget } from './DropDialog';
 import type { PartyHandlers } from './PartyRow';
-import { RosterStore, selectConnection, selectError, selectOrder, selectStatus, useRoster, type RosterSource } from './rosterStore';
+import {
+  RosterStore,
+  selectById,
+  selectConnection,
+  selectError,
+  selectOrder,
+  selectStatus,
+  useRoster,
+  type RosterSource,
+} from './rosterStore';
+import { HeightCache, OVERSCAN_PX, layoutOf, piecesOf, rangeOf, useViewportBand } from './windowing';
 
-/** Every live call on the chosen queues, updated live, with the drop, mute and hold actions per party. */
+const COLUMNS = 6;
+
+/** An empty, hidden stretch of the table standing in for calls that are not rendered. */
+function Spacer({ height }: { height: number }) {
+  return (
+    <tbody aria-hidden="true" className="board-spacer">
+      <tr>
+        <td colSpan={COLUMNS} style={{ height }} />
+      </tr>
+    </tbody>
+  );
+}
+
+/**
+ * Every live call on the chosen queues, updated live, with the drop, mute and hold actions per party. Only the
+ * calls near the viewport are in the DOM (see windowing.ts); the rest are spacers of their measured height.
+ */
 export function Board({
   queues,
   source,
@@ -34,7 +60,11 @@ export function Board({
   const actions = useMemo(() => new ActionStore(), []);
   const announce = useAnnounce();
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const tableRef = useRef<HTMLTableElement>(null);
+  const [heights] = useState(() => new HeightCache());
   const [drop, setDrop] = useState<(DropTarget & { trigger: HTMLElement }) | undefined>(undefined);
+  // The call holding keyboard focus stays rendered wherever the user scrolls.
+  const [focusedId, setFocusedId] = useState<string | undefined>(undefined);
 
   useEffect(() => {
     void store.start();
@@ -44,6 +74,7 @@ export function Board({
   }, [store]);
 
   const order = useRoster(store, selectOrder);
+  const byId = useRoster(store, selectById);
   const connection = useRoster(store, selectConnection);
   const status = useRoster(store, selectStatus);
   const error = useRoster(store, selectError);
@@ -112,6 +143,26 @@ export function Board({
 
   const watching = queues.map((q) => q.name).join(', ');
 
+  const band = useViewportBand(tableRef);
+  const layout = useMemo(() => {
+    heights.prune(byId);
+    return layoutOf(order, byId, heights);
+  }, [order, byId, heights]);
+  const { start, end } = rangeOf(layout.tops, band.top - OVERSCAN_PX, band.top + band.height + OVERSCAN_PX);
+  const pinned = focusedId === undefined ? -1 : order.indexOf(focusedId);
+  const pieces = piecesOf(layout.tops, start, end, pinned);
+
+  // After each commit, remember how tall the rendered calls really are (the browser lays them out for this
+  // frame anyway); the next layout uses these instead of estimates.
+  useLayoutEffect(() => {
+    const bodies = tableRef.current?.tBodies;
+    if (!bodies) return;
+    for (const body of bodies) {
+      const id = body.dataset.conversationId;
+      if (id !== undefined) heights.record(id, body.offsetHeight);
+    }
+  });
+
   return (
     <section className="board" aria-labelledby="board-title">
       <div className="board-top">
@@ -131,10 +182,31 @@ export function Board({
         <p className="empty">No live calls on {watching || 'the chosen queues'} right now. New calls appear here as they start.</p>
       )}
       {order.length > 0 && (
-        <table className="board-table">
+        <table
+          className="board-table"
+          ref={tableRef}
+          aria-rowcount={layout.totalRows}
+          onFocus={(event) => {
+            const id = event.target.closest<HTMLElement>('tbody[data-conversation-id]')?.dataset.conversationId;
+            setFocusedId(id);
+          }}
+          onBlur={(event) => {
+            if (!(event.relatedTarget instanceof Node && event.currentTarget.contains(event.relatedTarget))) {
+              setFocusedId(undefined);
+            }
+          }}
+        >
           <caption className="visually-hidden">Live calls on {watching}</caption>
+          <colgroup>
+            <col className="col-party" />
+            <col className="col-purpose" />
+            <col className="col-state" />
+            <col className="col-flags" />
+            <col className="col-time" />
+            <col className="col-actions" />
+          </colgroup>
           <thead>
-            <tr>
+            <tr aria-rowindex={1}>
               <th scope="col">Party</th>
               <th scope="col">Purpose</th>
               <th scope="col">State</th>
@@ -145,16 +217,21 @@ export function Board({
               <th scope="col">Actions</th>
             </tr>
           </thead>
-          {order.map((id) => (
-            <ConversationGroup
-              key={id}
-              store={store}
-              id={id}
-              queueNames={queueNames}
-              actions={actions}
-              handlers={handlers}
-            />
-          ))}
+          {pieces.map((piece, i) => {
+            if (piece.kind === 'gap') return <Spacer key={`gap-${String(i)}`} height={piece.height} />;
+            const id = order[piece.index] ?? '';
+            return (
+              <ConversationGroup
+                key={id}
+                store={store}
+                id={id}
+                rowIndex={layout.rowIndex[piece.index] ?? 0}
+                queueNames={queueNames}
+                actions={actions}
+                handlers={handlers}
+              />
+            );
+          })}
         </table>
       )}
       {drop && <DropDialog target={drop} actions={actions} onClose={closeDrop} onSessionLost={onSessionLost} />}

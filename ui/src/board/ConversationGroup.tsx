@@ -10,12 +10,15 @@ const COLUMNS = 6;
 export const ConversationGroup = memo(function ConversationGroup({
   store,
   id,
+  rowIndex,
   queueNames,
   actions,
   handlers,
 }: {
   store: RosterStore;
   id: string;
+  /** `aria-rowindex` of the header row (the board renders only some rows of its table). */
+  rowIndex: number;
   queueNames: ReadonlyMap<string, string>;
   actions: ActionStore;
   handlers: PartyHandlers;
@@ -32,7 +35,7 @@ export const ConversationGroup = memo(function ConversationGroup({
       aria-labelledby={headerId}
       data-conversation-id={conversation.id}
     >
-      <tr className="call-header">
+      <tr className="call-header" aria-rowindex={rowIndex}>
         <th scope="rowgroup" colSpan={COLUMNS} id={headerId}>
           <span className="call-title">
             {conversation.isConference ? 'Conference' : 'Call'} on {queues || 'a watched queue'}
@@ -46,9 +49,10 @@ export const ConversationGroup = memo(function ConversationGroup({
           </span>
         </th>
       </tr>
-      {conversation.parties.map((party) => (
+      {conversation.parties.map((party, i) => (
         <PartyRow
           key={party.participantId}
+          rowIndex={rowIndex + 1 + i}
           conversationId={conversation.id}
           party={party}
           actions={actions}

@@ -37,11 +37,14 @@ function Flags({ party }: { party: PartyView }) {
 /** One leg. Memoised on the party object, which the store keeps identical while nothing changes. */
 export const PartyRow = memo(function PartyRow({
   conversationId,
+  rowIndex,
   party,
   actions,
   handlers,
 }: {
   conversationId: string;
+  /** `aria-rowindex` in the whole table. */
+  rowIndex: number;
   party: PartyView;
   actions: ActionStore;
   handlers: PartyHandlers;
@@ -53,7 +56,7 @@ export const PartyRow = memo(function PartyRow({
   const outcome = action?.result ? describeOutcome(action.result) : undefined;
 
   return (
-    <tr className={dimmed ? 'party party-dimmed' : 'party'} data-status={party.status}>
+    <tr className={dimmed ? 'party party-dimmed' : 'party'} data-status={party.status} aria-rowindex={rowIndex}>
       <th scope="row" className="party-name">
         {party.name}
         {note && <span className="leg-note">{note}</span>}

@@ -295,6 +295,7 @@ export function useRoster<T>(store: RosterStore, select: (state: BoardState) => 
 }
 
 export const selectOrder = (s: BoardState) => s.order;
+export const selectById = (s: BoardState) => s.byId;
 export const selectConnection = (s: BoardState) => s.connection;
 export const selectStatus = (s: BoardState) => s.status;
 export const selectError = (s: BoardState) => s.error;
