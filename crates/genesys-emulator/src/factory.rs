@@ -22,6 +22,8 @@ pub struct LegSpec {
     /// The address of the other side of this leg's communication.
     pub other: String,
     pub disconnect_type: Option<String>,
+    /// When an ended leg ended; `None` means 20 s after it started.
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl LegSpec {
@@ -40,7 +42,14 @@ impl LegSpec {
             dnis: String::new(),
             other: String::new(),
             disconnect_type: None,
+            ended_at: None,
         }
+    }
+
+    /// Sets when an ended leg ended (an ACD leg ends when an agent answers).
+    pub fn ended_at(mut self, at: DateTime<Utc>) -> Self {
+        self.ended_at = Some(at);
+        self
     }
 
     /// Sets the user reference.
@@ -76,7 +85,8 @@ impl LegSpec {
         self
     }
 
-    /// Builds the participant with one communication; ended legs end 20 s after they start.
+    /// Builds the participant with one communication; ended legs end at `ended_at` (default: 20 s
+    /// after they start).
     pub fn build(&self, rng: &mut ChaCha8Rng) -> Participant {
         let id = seeded_uuid(rng);
         let comm = communication(rng, self);
@@ -117,7 +127,11 @@ pub fn communication(rng: &mut ChaCha8Rng, spec: &LegSpec) -> Communication {
     let ended = if spec.state.is_live() {
         None
     } else {
-        Some(spec.start + Duration::seconds(20))
+        Some(
+            spec.ended_at
+                .unwrap_or(spec.start + Duration::seconds(20))
+                .max(spec.start),
+        )
     };
     let initial = match spec.direction.as_str() {
         "outbound" => LegState::Dialing,

@@ -268,18 +268,27 @@ pub fn assemble_call(
         participants.push(spec.build(rng));
         if i == 0 {
             if let Some((q, dnis)) = &queue {
-                let answered = parties.iter().any(|p| {
-                    matches!(p.purpose.as_str(), "agent" | "user") && p.state == LegState::Connected
-                });
-                let state = if answered {
+                // The queue leg ends when the first agent connects (their leg connects 2 s in).
+                let answered_at = parties
+                    .iter()
+                    .filter(|p| {
+                        matches!(p.purpose.as_str(), "agent" | "user")
+                            && p.state == LegState::Connected
+                    })
+                    .map(|p| p.start + Duration::seconds(2))
+                    .min();
+                let state = if answered_at.is_some() {
                     LegState::Disconnected
                 } else {
                     LegState::Connected
                 };
-                let acd = LegSpec::new("acd", &q.name, dnis, start + Duration::seconds(1))
+                let mut acd = LegSpec::new("acd", &q.name, dnis, start + Duration::seconds(1))
                     .queue(Some(&q.id))
                     .state(state, Some("transfer"))
                     .numbers(&spec.address, dnis, &spec.address);
+                if let Some(at) = answered_at {
+                    acd = acd.ended_at(at);
+                }
                 participants.push(acd.build(rng));
             }
         }

@@ -134,6 +134,14 @@ async fn control_plane_scripts_calls_through_the_state_change_function() {
         .collect();
     assert_eq!(purposes, vec!["customer", "acd", "agent"]);
     assert_eq!(conv["participants"][1]["state"], "disconnected");
+    // The queue leg ended when the agent answered, not at some arbitrary later time.
+    let acd_end = conv["participants"][1]["endTime"]
+        .as_str()
+        .expect("acd endTime");
+    let agent_connected = conv["participants"][2]["connectedTime"]
+        .as_str()
+        .expect("agent connectedTime");
+    assert_eq!(acd_end, agent_connected, "{conv}");
     let ev = next_event(&mut ws, &topic, Duration::from_secs(2))
         .await
         .unwrap();
