@@ -146,6 +146,44 @@ async fn real_window_sign_in_choose_queue_drop_by_mouse_and_keyboard_refused_and
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     }
+    check_log_files(&scratch.0.join("data/io.bridgekeeper.desktop/logs")).await;
+}
+
+/// The app kept a log in its log folder, and nothing in it looks like a credential.
+async fn check_log_files(dir: &std::path::Path) {
+    // The file writer flushes when the app exits; give the exit a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text: String = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect();
+        if text.contains("demo organisation started") || Instant::now() >= deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        text.contains("demo organisation started"),
+        "no app log in {} (got {} bytes)",
+        dir.display(),
+        text.len()
+    );
+    for secret_marker in [
+        "Bearer ",
+        "access_token",
+        "refresh_token",
+        "code_verifier",
+        "client_secret",
+        "demo-secret",
+    ] {
+        assert!(
+            !text.contains(secret_marker),
+            "the app log contains '{secret_marker}'"
+        );
+    }
 }
 
 /// The flows, returning the first failure as text so the caller can still screenshot and clean up.
