@@ -231,6 +231,12 @@ async fn callback_timeout_and_access_denied_are_clear_errors() {
     let sign_in = SignIn::start(cfg, store.clone()).await.expect("start");
     let err = sign_in.finish().await.expect_err("nobody came back");
     assert!(matches!(err, AuthError::CallbackTimeout { .. }), "{err}");
+    // The message names the likely causes the app cannot see: a closed tab, an unregistered redirect.
+    let text = err.to_string();
+    assert!(
+        text.contains("tab may have been closed") && text.contains("redirect URI"),
+        "{text}"
+    );
 
     // The login host refuses (unknown user): the browser comes back with error=access_denied.
     let client_id = unique("denied");

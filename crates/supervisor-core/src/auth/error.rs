@@ -28,7 +28,12 @@ pub enum AuthError {
         source: std::io::Error,
     },
     /// The browser did not come back in time.
-    #[error("no sign-in arrived from the browser within {} seconds; start sign-in again", waited.as_secs())]
+    #[error(
+        "no sign-in arrived from the browser within {} seconds: the browser tab may have been closed, or the \
+         login page refused the client id or its redirect URI (it must be registered on the OAuth client); \
+         start sign-in again",
+        waited.as_secs()
+    )]
     CallbackTimeout {
         /// The configured wait.
         waited: Duration,
