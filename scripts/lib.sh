@@ -94,6 +94,27 @@ ensure_tauri_driver() {
   fi
 }
 
+# Runs a command string inside a private D-Bus session with a freshly unlocked, throwaway gnome-keyring
+# (and throwaway XDG folders), so the real Secret Service is used without touching the user's keyring.
+# Ends only that session's keyring daemon (its environment names our runtime dir).
+in_keyring_session() {
+  local rc=0 scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/bridgekeeper-keyring.XXXXXX")"
+  mkdir -p "$scratch/data" "$scratch/run" "$scratch/config"; chmod 700 "$scratch/run"
+  XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" XDG_CONFIG_HOME="$scratch/config" \
+    dbus-run-session -- bash -c '
+      printf throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+      stop_keyring() {
+        for pid in $(pgrep -x gnome-keyring-d); do
+          tr "\0" "\n" < "/proc/$pid/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" && kill "$pid"
+        done
+        return 0
+      }
+      trap stop_keyring EXIT
+      '"$1" || rc=$?
+  rm -rf "$scratch"
+  return $rc
+}
+
 build_ui() {
   log "building the UI"
   (cd "$ROOT/ui" && npm run --silent build)

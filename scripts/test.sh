@@ -40,22 +40,7 @@ step cargo-build cargo test "${CARGO_FEATURES[@]}" --no-run
 # Rust tests run inside a private D-Bus session with a freshly unlocked gnome-keyring, so the keyring
 # tests use the real Secret Service without touching the user's own keyring.
 run_rust_tests() {
-  local rc=0 scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/bridgekeeper-keyring.XXXXXX")"
-  mkdir -p "$scratch/data" "$scratch/run" "$scratch/config"; chmod 700 "$scratch/run"
-  XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" XDG_CONFIG_HOME="$scratch/config" \
-    dbus-run-session -- bash -c '
-      printf throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-      # End only the keyring daemon of this throwaway session (its environment names our runtime dir).
-      stop_keyring() {
-        for pid in $(pgrep -x gnome-keyring-d); do
-          tr "\0" "\n" < "/proc/$pid/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" && kill "$pid"
-        done
-        return 0
-      }
-      trap stop_keyring EXIT
-      BRIDGEKEEPER_KEYRING_TESTS=1 BRIDGEKEEPER_WINDOW_TESTS=1 cargo test '"${CARGO_FEATURES[*]}"' -- --color never' || rc=$?
-  rm -rf "$scratch"
-  return $rc
+  in_keyring_session "BRIDGEKEEPER_KEYRING_TESTS=1 BRIDGEKEEPER_WINDOW_TESTS=1 cargo test ${CARGO_FEATURES[*]} -- --color never"
 }
 step cargo-test run_rust_tests
 

@@ -16,7 +16,7 @@ mod webdriver;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use harness::{Emulator, Scratch, free_port, start_driver, start_xvfb, wait_for_driver};
+use harness::{Emulator, Scratch, start_driver, start_xvfb, wait_for_driver};
 use serde_json::json;
 use webdriver::Session;
 
@@ -110,14 +110,7 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
-    let scratch = Scratch(std::env::temp_dir().join(format!(
-        "bk-load-{}-{}",
-        std::process::id(),
-        free_port()
-    )));
-    for dir in ["data", "config", "cache"] {
-        std::fs::create_dir_all(scratch.0.join(dir)).expect("scratch folders");
-    }
+    let scratch = Scratch::new("load");
     let (_xvfb, display) = start_xvfb();
     let (_driver, url) = start_driver(&display, &scratch.0);
     let http = reqwest::Client::builder().no_proxy().build().expect("http");
@@ -139,21 +132,7 @@ async fn main() {
         .await
         .expect("sign-in screen");
     let first_screen = launched.elapsed();
-    let info = s
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke('app_info').then(done, (err) => done({ error: err }));",
-            json!([]),
-        )
-        .await
-        .expect("app_info");
-    let emulator = Emulator {
-        http: http.clone(),
-        base: info["demo"]["baseUrl"]
-            .as_str()
-            .expect("demo url")
-            .to_owned(),
-    };
+    let emulator = Emulator::of_app(&s, &http).await.expect("the demo org");
     let live_calls = emulator.get("/conversations?active=true").await["entities"]
         .as_array()
         .map_or(0, Vec::len);

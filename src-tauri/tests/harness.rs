@@ -40,6 +40,21 @@ impl Drop for Proc {
 /// A scratch folder for the app's data, config and cache, removed at the end.
 pub struct Scratch(pub PathBuf);
 
+impl Scratch {
+    /// A fresh folder with the app's `data`, `config` and `cache` folders in it.
+    pub fn new(tag: &str) -> Self {
+        let scratch = Self(std::env::temp_dir().join(format!(
+            "bk-{tag}-{}-{}",
+            std::process::id(),
+            free_port()
+        )));
+        for dir in ["data", "config", "cache"] {
+            std::fs::create_dir_all(scratch.0.join(dir)).expect("scratch folders");
+        }
+        scratch
+    }
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -166,6 +181,28 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// The demo org of the app in the session, at the address the app reports over its own IPC.
+    pub async fn of_app(
+        s: &crate::webdriver::Session,
+        http: &reqwest::Client,
+    ) -> Result<Self, String> {
+        let info = s
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 window.__TAURI_INTERNALS__.invoke('app_info').then(done, (err) => done({ error: err }));",
+                json!([]),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let base = info["demo"]["baseUrl"]
+            .as_str()
+            .ok_or_else(|| format!("app_info names no demo org: {info}"))?;
+        Ok(Self {
+            http: http.clone(),
+            base: base.to_owned(),
+        })
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         let r = self
             .http

@@ -15,7 +15,7 @@ mod webdriver;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use harness::{Emulator, Scratch, free_port, start_driver, start_xvfb, wait_for_driver};
+use harness::{Emulator, Scratch, start_driver, start_xvfb, wait_for_driver};
 
 use serde_json::json;
 use webdriver::{Session, keys};
@@ -98,14 +98,7 @@ async fn real_window_sign_in_choose_queue_drop_by_mouse_and_keyboard_refused_and
         );
         return;
     }
-    let scratch = Scratch(std::env::temp_dir().join(format!(
-        "bk-window-{}-{}",
-        std::process::id(),
-        free_port()
-    )));
-    for dir in ["data", "config", "cache"] {
-        std::fs::create_dir_all(scratch.0.join(dir)).expect("scratch folders");
-    }
+    let scratch = Scratch::new("window");
     let (_xvfb, display) = start_xvfb();
     let (_driver, driver_url) = start_driver(&display, &scratch.0);
     let http = reqwest::Client::builder()
@@ -202,22 +195,7 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
         "window test: sign-in screen after {} ms",
         launched.elapsed().as_millis()
     );
-    let info = s
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke('app_info').then(done, (err) => done({ error: err }));",
-            json!([]),
-        )
-        .await
-        .map_err(e)?;
-    let base = info["demo"]["baseUrl"]
-        .as_str()
-        .ok_or_else(|| format!("app_info names no demo org: {info}"))?
-        .to_owned();
-    let emulator = Emulator {
-        http: http.clone(),
-        base,
-    };
+    let emulator = Emulator::of_app(s, http).await?;
     // Our own calls only: no background churn, so the flows are deterministic.
     emulator.post("/churn", json!({ "perMinute": 0 })).await;
     s.click(&demo).await.map_err(e)?;
@@ -307,15 +285,7 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
     );
     expect_dropped(s, &emulator, &conv, "Consultant Mouse").await?;
     // Saved for the docs and as the run's artifact: the board right after a confirmed drop.
-    let close = s
-        .wait_for(
-            "//dialog[@open]//button[normalize-space()='Close']",
-            UI_WAIT,
-        )
-        .await
-        .map_err(e)?;
-    s.click(&close).await.map_err(e)?;
-    s.wait_gone("//dialog[@open]", UI_WAIT).await.map_err(e)?;
+    close_dialog(s).await?;
     let png = s.screenshot().await.map_err(e)?;
     std::fs::write(artifacts_dir().join("board.png"), png).map_err(|e| e.to_string())?;
 
