@@ -17,6 +17,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{AccessToken, NoToken, TokenError, TokenSource};
+use crate::budget::{Budget, BudgetConfig, BudgetStats, Priority};
 use crate::config::Environment;
 use crate::error::{Error, ErrorKind};
 use crate::request::{Auth, QueueQuery, Request, build};
@@ -92,6 +93,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
+    budget: BudgetConfig,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -115,7 +117,14 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!("bridgekeeper-genesys-client/", env!("CARGO_PKG_VERSION"))
                 .to_owned(),
+            budget: BudgetConfig::default(),
         }
+    }
+
+    /// How background requests are paced against the token's rate limit.
+    pub fn budget(mut self, budget: BudgetConfig) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// Where tokens come from.
@@ -156,11 +165,13 @@ impl ClientBuilder {
             self.timeout,
             self.connect_timeout,
             &self.user_agent,
+            self.budget,
         )?;
         Ok(Client {
             transport,
             tokens: self.tokens,
             environment: Arc::new(self.environment),
+            priority: Priority::Interactive,
         })
     }
 }
@@ -176,6 +187,7 @@ struct TransportInner {
     login_base: Url,
     retry: RetryPolicy,
     rate_limit: Mutex<Option<RateLimitSnapshot>>,
+    budget: Budget,
 }
 
 enum Attempt {
@@ -211,6 +223,7 @@ impl Transport {
         timeout: Duration,
         connect_timeout: Duration,
         user_agent: &str,
+        budget: BudgetConfig,
     ) -> Result<Self, Error> {
         environment.validate()?;
         let api_base = environment.api_base();
@@ -233,6 +246,7 @@ impl Transport {
                 login_base,
                 retry,
                 rate_limit: Mutex::new(None),
+                budget: Budget::new(budget),
             }),
         })
     }
@@ -262,8 +276,13 @@ impl Transport {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.inner.budget
+    }
+
     fn record_rate_limit(&self, headers: &HeaderMap) {
         if let Some(snapshot) = RateLimitSnapshot::from_headers(headers) {
+            self.inner.budget.observe(&snapshot);
             *self
                 .inner
                 .rate_limit
@@ -343,6 +362,7 @@ impl Transport {
         &self,
         request: &Request,
         tokens: &dyn TokenSource,
+        priority: Priority,
     ) -> Result<Response, Error> {
         let name = request.route_name();
         let url = self.url(request)?;
@@ -355,11 +375,38 @@ impl Transport {
             attempts = tracing::field::Empty,
             correlation_id = tracing::field::Empty,
         );
-        let (result, attempts) = retry::run(&self.inner.retry, request.retry_class(), name, |_| {
-            self.attempt(request, &url, tokens)
-        })
-        .instrument(span.clone())
-        .await;
+        let paced = request.host() == Host::Api;
+        let mut rounds = 0u32;
+        let (result, attempts) = loop {
+            rounds += 1;
+            let (result, attempts) =
+                retry::run(&self.inner.retry, request.retry_class(), name, |_| async {
+                    if paced {
+                        self.inner.budget.acquire(priority).await;
+                    }
+                    let attempt = self.attempt(request, &url, tokens).await;
+                    if let Attempt::Response {
+                        status: 429,
+                        headers,
+                        ..
+                    } = &attempt
+                    {
+                        self.inner
+                            .budget
+                            .refused(priority, retry::parse_retry_after(headers));
+                    }
+                    attempt
+                })
+                .instrument(span.clone())
+                .await;
+            // Background work outlasts a long Retry-After instead of failing: the budget's pause
+            // makes the next round wait, so refusals never turn into a stream of retries.
+            let refused = matches!(&result, Attempt::Response { status: 429, .. });
+            if refused && paced && priority != Priority::Interactive && rounds < BACKGROUND_ROUNDS {
+                continue;
+            }
+            break (result, attempts);
+        };
         span.record("attempts", attempts);
         match result {
             Attempt::Token(e) => Err(Error::new(ErrorKind::NotSignedIn, name)
@@ -459,12 +506,16 @@ fn error_from_response(
     error.with_body(vendor).with_oauth(oauth)
 }
 
+/// Rounds of a background request refused with 429 before its caller sees the refusal.
+const BACKGROUND_ROUNDS: u32 = 8;
+
 /// The Genesys Cloud REST client. Cheap to clone; share one per session.
 #[derive(Clone)]
 pub struct Client {
     transport: Transport,
     tokens: Arc<dyn TokenSource>,
     environment: Arc<Environment>,
+    priority: Priority,
 }
 
 impl fmt::Debug for Client {
@@ -496,6 +547,30 @@ impl Client {
         self.transport.rate_limit()
     }
 
+    /// The same session with another priority for its requests (the budget stays shared): the
+    /// roster reads at [`Priority::Background`], actions at [`Priority::Interactive`].
+    pub fn with_priority(&self, priority: Priority) -> Client {
+        Client {
+            priority,
+            ..self.clone()
+        }
+    }
+
+    /// The priority this handle's requests are sent with.
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+
+    /// What the session's request budget has done so far.
+    pub fn budget_stats(&self) -> BudgetStats {
+        self.transport.budget().stats()
+    }
+
+    /// True when a request at `priority` would be sent without waiting for room in the budget.
+    pub fn budget_admits(&self, priority: Priority) -> bool {
+        self.transport.budget().would_admit(priority)
+    }
+
     /// An OAuth client for the same environment and HTTP settings.
     pub fn oauth(&self) -> crate::oauth::OAuthClient {
         crate::oauth::OAuthClient::from_transport(self.transport.clone())
@@ -503,7 +578,9 @@ impl Client {
 
     /// Sends any request (escape hatch for routes without a typed method).
     pub async fn execute(&self, request: Request) -> Result<Response, Error> {
-        self.transport.send(&request, self.tokens.as_ref()).await
+        self.transport
+            .send(&request, self.tokens.as_ref(), self.priority)
+            .await
     }
 
     async fn json<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {

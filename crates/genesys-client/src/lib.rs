@@ -9,6 +9,9 @@
 //!   the `ININ-Correlation-Id`, and for decode failures the JSON path.
 //! - One retry layer ([`RetryPolicy`]): 429 honours `Retry-After` for any method; 5xx and connection
 //!   failures back off for reads only; PATCH/DELETE are never repeated.
+//! - One request budget per session ([`Budget`]): background reads are paced to a share of the
+//!   token's rate limit and pause together on a 429; people's actions ([`Priority::Interactive`])
+//!   never wait behind them.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), genesys_client::Error> {
@@ -26,6 +29,7 @@
 //! ```
 
 pub mod auth;
+pub mod budget;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -35,6 +39,7 @@ pub mod retry;
 pub mod route;
 
 pub use auth::{AccessToken, NoToken, StaticToken, TokenError, TokenFuture, TokenSource};
+pub use budget::{Budget, BudgetConfig, BudgetStats, Priority};
 pub use client::{Accepted, CORRELATION_HEADER, Client, ClientBuilder, Response};
 pub use config::{Environment, Region};
 pub use error::{Error, ErrorKind};

@@ -267,6 +267,7 @@ impl OAuthClient {
             Duration::from_secs(30),
             Duration::from_secs(10),
             concat!("bridgekeeper-genesys-client/", env!("CARGO_PKG_VERSION")),
+            crate::budget::BudgetConfig::default(),
         )?;
         Ok(Self { transport })
     }
@@ -281,7 +282,10 @@ impl OAuthClient {
     }
 
     async fn token(&self, request: Request) -> Result<TokenResponse, Error> {
-        let response: Response = self.transport.send(&request, &NoToken).await?;
+        let response: Response = self
+            .transport
+            .send(&request, &NoToken, crate::budget::Priority::Interactive)
+            .await?;
         response.json()
     }
 
