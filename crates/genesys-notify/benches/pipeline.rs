@@ -8,8 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use genesys_model::ids::QueueId;
-use genesys_notify::{ConnectionStatus, NotifyConfig, NotifyEvent, queue_of_calls_topic, spawn};
+use genesys_notify::{ConnectionStatus, NotifyConfig, NotifyEvent, WatchTarget, spawn};
 
 /// The model crate's realistic event: a 4-party conference with ended ACD and duplicate legs (6 participants).
 const FIXTURE: &str =
@@ -29,7 +28,7 @@ async fn run() {
     let value: serde_json::Value = serde_json::from_str(FIXTURE).expect("fixture is JSON");
     let frame = serde_json::to_string(&value).expect("re-encodes compact");
     let topic = value["topicName"].as_str().expect("topicName");
-    let queue = QueueId::new(queue_of_calls_topic(topic).expect("a queue calls topic"));
+    let queue = WatchTarget::from_topic(topic).expect("a queue calls topic");
 
     let (transport, mut control) = support::fake_transport();
     let config = NotifyConfig {

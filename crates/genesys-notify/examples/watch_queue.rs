@@ -17,7 +17,9 @@ use genesys_emulator::{
 };
 use genesys_model::ids::{ConversationId, QueueId};
 use genesys_model::{AccessToken, CallConversation, QueueObservationQuery};
-use genesys_notify::{ClientProvisioner, NotifyConfig, NotifyEvent, TungsteniteTransport, spawn};
+use genesys_notify::{
+    ClientProvisioner, NotifyConfig, NotifyEvent, TungsteniteTransport, WatchTarget, spawn,
+};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -71,7 +73,7 @@ async fn main() -> Result<(), Error> {
     };
     let (handle, mut events) = spawn(
         config,
-        [queue.clone()],
+        [WatchTarget::Queue(queue.clone())],
         provisioner,
         TungsteniteTransport::new(),
     );
@@ -89,8 +91,8 @@ async fn main() -> Result<(), Error> {
             Some(event) = events.recv() => match event {
                 NotifyEvent::Status(status) => println!("status: {status}"),
                 NotifyEvent::Resync(resync) => {
-                    println!("resync ({:?}): re-reading {:?}", resync.reason, resync.queues);
-                    for q in resync.queues {
+                    println!("resync ({:?}): re-reading {:?}", resync.reason, resync.targets);
+                    for q in resync.targets.into_iter().filter_map(|t| t.queue_id().cloned()) {
                         let entry = roster.entry(q.clone()).or_default();
                         entry.stale = true;
                         entry.buffered.clear();
@@ -110,7 +112,8 @@ async fn main() -> Result<(), Error> {
                             .map(|p| (p.id.to_string(), p.state.as_ref().map(|s| s.to_string()).unwrap_or_default()))
                             .collect(),
                     };
-                    let entry = roster.entry(ev.queue_id).or_default();
+                    let Some(queue) = ev.queue_id().cloned() else { continue };
+                    let entry = roster.entry(queue).or_default();
                     if entry.stale {
                         entry.buffered.push((ev.conversation.id.clone(), row));
                     } else {
@@ -118,7 +121,7 @@ async fn main() -> Result<(), Error> {
                     }
                 }
                 NotifyEvent::Malformed(bad) => eprintln!("skipped a frame: {}", bad.error),
-                NotifyEvent::SubscriptionRejected(r) => eprintln!("no live data for {:?}: {}", r.queue_id, r.reason),
+                NotifyEvent::SubscriptionRejected(r) => eprintln!("no live data for {:?}: {}", r.target, r.reason),
             },
             Some((q, generation, result)) = snapshots.recv() => {
                 let entry = roster.entry(q.clone()).or_default();

@@ -57,7 +57,7 @@ impl NotifyConfig {
             .saturating_mul(self.missed_heartbeats.max(1))
     }
 
-    /// The most topics (queues) this client can carry.
+    /// The most topics (queues plus users) this client can carry.
     pub fn max_topics(&self) -> usize {
         self.max_topics_per_channel
             .max(1)

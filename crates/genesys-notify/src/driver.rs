@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Inside `live`, planned moves (`v2.system.socket_closing`, channel expiry) prepare a replacement channel in a
-//! background task while the old socket keeps delivering, then swap it in and emit a `Resync` for its queues.
+//! background task while the old socket keeps delivering, then swap it in and emit a `Resync` for its targets.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::pin::Pin;
@@ -20,7 +20,6 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::stream::{SelectAll, SplitSink, SplitStream};
 use futures_util::{SinkExt, Stream, StreamExt};
-use genesys_model::ids::QueueId;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior, sleep_until, timeout};
@@ -34,7 +33,8 @@ use crate::event::{
 use crate::handle::NotifyError;
 use crate::provision::{ChannelInfo, ProvisionError, Provisioner, RejectedTopic};
 use crate::status::{CloseReason, ConnectionStatus};
-use crate::topic::{self, queue_calls_topic};
+use crate::target::WatchTarget;
+use crate::topic;
 use crate::transport::{SocketMessage, Transport, TransportError};
 
 /// The client health check the platform answers with a `channel.metadata` pong.
@@ -43,19 +43,19 @@ pub(crate) const PING: &str = r#"{"message":"ping"}"#;
 /// How long closing an abandoned socket may take before it is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-/// A change of the watched queue set, as asked through the handle.
+/// A change of the watched target set, as asked through the handle.
 #[derive(Debug)]
-pub(crate) enum QueueChange {
-    Replace(BTreeSet<QueueId>),
-    Add(BTreeSet<QueueId>),
-    Remove(BTreeSet<QueueId>),
+pub(crate) enum TargetChange {
+    Replace(BTreeSet<WatchTarget>),
+    Add(BTreeSet<WatchTarget>),
+    Remove(BTreeSet<WatchTarget>),
 }
 
 /// What the handle can ask of the task.
 #[derive(Debug)]
 pub(crate) enum Command {
     Change {
-        change: QueueChange,
+        change: TargetChange,
         reply: oneshot::Sender<Result<(), NotifyError>>,
     },
     Reconnect {
@@ -94,7 +94,10 @@ impl From<ProvisionError> for Failure {
             }),
             ProvisionError::RateLimited { retry_after } => Self::Transient {
                 retry_after,
-                why: "rate limited".to_owned(),
+                why: match retry_after {
+                    Some(after) => format!("rate limited (HTTP 429), retry after {after:?}"),
+                    None => "rate limited (HTTP 429) without Retry-After".to_owned(),
+                },
             },
             other @ (ProvisionError::ChannelGone | ProvisionError::Transient { .. }) => {
                 Self::Transient {
@@ -169,10 +172,10 @@ impl<P: Provisioner, T: Transport> Ctx<P, T> {
 
     async fn report_rejected(&self, rejected: Vec<RejectedTopic>) -> Result<(), ConsumerGone> {
         for RejectedTopic { topic, reason } in rejected {
-            let queue_id = topic::queue_of_calls_topic(&topic).map(QueueId::from);
+            let target = WatchTarget::from_topic(&topic);
             tracing::warn!(%topic, %reason, "topic rejected by the platform");
             self.emit(NotifyEvent::SubscriptionRejected(SubscriptionRejected {
-                queue_id,
+                target,
                 topic,
                 reason,
             }))
@@ -204,15 +207,21 @@ async fn open_link<P: Provisioner, T: Transport>(
     Ok((channel, socket))
 }
 
-/// Step 2 of a link: replace the channel's topics with these queues' topics.
+/// Step 2 of a link: replace the channel's topics with these targets' topics.
+///
+/// `previous` is what the channel carried before. A 400 `notification.subscription.too.many.subscriptions`
+/// (the plan keeps every channel within `max_topics_per_channel`, so only a platform limit below the
+/// configured one causes it) refuses the whole PUT and leaves the channel's old list in force: the targets
+/// that list lacks are reported rejected, and the other channels and targets stay live.
 async fn subscribe<P: Provisioner>(
     provisioner: &P,
     channel: &ChannelInfo,
-    queues: &[QueueId],
+    targets: &[WatchTarget],
+    previous: &[WatchTarget],
     limit: Duration,
 ) -> Result<Vec<RejectedTopic>, Failure> {
-    let topics: Vec<String> = queues.iter().map(queue_calls_topic).collect();
-    let rejected = timeout(
+    let topics: Vec<String> = targets.iter().map(WatchTarget::topic).collect();
+    let answer = timeout(
         limit,
         provisioner.replace_subscriptions(&channel.id, &topics),
     )
@@ -220,7 +229,33 @@ async fn subscribe<P: Provisioner>(
     .map_err(|_| Failure::Transient {
         retry_after: None,
         why: "subscription timed out".into(),
-    })??;
+    })?;
+    let rejected = match answer {
+        Ok(rejected) => rejected,
+        Err(err) if err.is_too_many_subscriptions() => {
+            tracing::error!(
+                channel = %channel.id,
+                topics = topics.len(),
+                %err,
+                "the platform refused the channel's topic list as too many; lower max_topics_per_channel"
+            );
+            let reason = format!(
+                "not subscribed: the platform refused this channel's {} topics as too many subscriptions \
+                 ({err}); lower max_topics_per_channel",
+                topics.len()
+            );
+            let kept: HashSet<&WatchTarget> = previous.iter().collect();
+            targets
+                .iter()
+                .filter(|t| !kept.contains(t))
+                .map(|t| RejectedTopic {
+                    topic: t.topic(),
+                    reason: reason.clone(),
+                })
+                .collect()
+        }
+        Err(err) => return Err(err.into()),
+    };
     tracing::debug!(channel = %channel.id, topics = topics.len(), rejected = rejected.len(), "subscribed");
     Ok(rejected)
 }
@@ -229,22 +264,27 @@ async fn subscribe<P: Provisioner>(
 struct Prepared<S> {
     channel: ChannelInfo,
     socket: S,
-    queues: Vec<QueueId>,
+    targets: Vec<WatchTarget>,
     rejected: Vec<RejectedTopic>,
 }
 
+/// Opens and subscribes a new channel, first waiting out a rate limit (`not_before`) if one is in force.
 async fn prepare_link<P: Provisioner, T: Transport>(
     provisioner: Arc<P>,
     transport: Arc<T>,
     limit: Duration,
-    queues: Vec<QueueId>,
+    targets: Vec<WatchTarget>,
+    not_before: Option<Instant>,
 ) -> Result<Prepared<T::Socket>, Failure> {
+    if let Some(at) = not_before {
+        sleep_until(at).await;
+    }
     let (channel, socket) = open_link(&*provisioner, &*transport, limit).await?;
-    let rejected = subscribe(&*provisioner, &channel, &queues, limit).await?;
+    let rejected = subscribe(&*provisioner, &channel, &targets, &[], limit).await?;
     Ok(Prepared {
         channel,
         socket,
-        queues,
+        targets,
         rejected,
     })
 }
@@ -295,7 +335,7 @@ struct Link<S> {
     /// Identifies the current socket; changes on handover so stale messages are recognised.
     slot: u64,
     channel: ChannelInfo,
-    queues: Vec<QueueId>,
+    targets: Vec<WatchTarget>,
     /// `None` once the socket is gone while a handover is under way.
     sink: Option<SplitSink<S, String>>,
     last_seen: Instant,
@@ -308,7 +348,7 @@ struct Link<S> {
 struct Session<S> {
     links: Vec<Link<S>>,
     streams: SelectAll<Tagged<SplitStream<S>>>,
-    topics: HashMap<Arc<str>, QueueId>,
+    topics: HashMap<Arc<str>, WatchTarget>,
     handovers: JoinSet<(u64, Result<Prepared<S>, Failure>)>,
     next_slot: u64,
     live_since: Instant,
@@ -326,10 +366,10 @@ impl<S: crate::transport::Socket> Session<S> {
         }
     }
 
-    fn queues(&self) -> Vec<QueueId> {
+    fn targets(&self) -> Vec<WatchTarget> {
         self.links
             .iter()
-            .flat_map(|l| l.queues.iter().cloned())
+            .flat_map(|l| l.targets.iter().cloned())
             .collect()
     }
 
@@ -341,8 +381,8 @@ impl<S: crate::transport::Socket> Session<S> {
         self.topics = self
             .links
             .iter()
-            .flat_map(|l| l.queues.iter())
-            .map(|q| (Arc::<str>::from(queue_calls_topic(q)), q.clone()))
+            .flat_map(|l| l.targets.iter())
+            .map(|t| (Arc::<str>::from(t.topic()), t.clone()))
             .collect();
     }
 
@@ -364,13 +404,19 @@ impl<S: crate::transport::Socket> Session<S> {
         self.streams = streams.into_iter().filter(|s| s.slot != slot).collect();
     }
 
-    fn adopt(&mut self, channel: ChannelInfo, socket: S, queues: Vec<QueueId>, margin: Duration) {
+    fn adopt(
+        &mut self,
+        channel: ChannelInfo,
+        socket: S,
+        targets: Vec<WatchTarget>,
+        margin: Duration,
+    ) {
         let (slot, sink) = self.attach(socket);
         let renew = renew_at(&channel, margin);
         self.links.push(Link {
             slot,
             channel,
-            queues,
+            targets,
             sink: Some(sink),
             last_seen: Instant::now(),
             renew_at: renew,
@@ -428,6 +474,7 @@ impl<S: crate::transport::Socket> Session<S> {
         idx: usize,
         ctx: &Ctx<P, T>,
         why: &str,
+        not_before: Option<Instant>,
     ) {
         let link = &mut self.links[idx];
         if link.handover {
@@ -437,55 +484,63 @@ impl<S: crate::transport::Socket> Session<S> {
         link.handover = true;
         link.renew_at = None;
         let slot = link.slot;
-        let queues = link.queues.clone();
+        let targets = link.targets.clone();
         let provisioner = Arc::clone(&ctx.provisioner);
         let transport = Arc::clone(&ctx.transport);
         let limit = ctx.config.request_timeout;
         self.handovers.spawn(async move {
             (
                 slot,
-                prepare_link(provisioner, transport, limit, queues).await,
+                prepare_link(provisioner, transport, limit, targets, not_before).await,
             )
         });
     }
 
-    /// Makes the links carry exactly `desired`, with one PUT per touched channel; returns the queues added.
+    /// Makes the links carry exactly `desired`, with one PUT per touched channel; returns the targets added.
     async fn reconcile<P: Provisioner, T: Transport<Socket = S>>(
         &mut self,
         ctx: &Ctx<P, T>,
-        desired: &BTreeSet<QueueId>,
-    ) -> Result<Vec<QueueId>, Failure> {
-        let before: HashSet<QueueId> = self.queues().into_iter().collect();
-        let current: Vec<Vec<QueueId>> = self.links.iter().map(|l| l.queues.clone()).collect();
+        desired: &BTreeSet<WatchTarget>,
+    ) -> Result<Vec<WatchTarget>, Failure> {
+        let before: HashSet<WatchTarget> = self.targets().into_iter().collect();
+        let current: Vec<Vec<WatchTarget>> = self.links.iter().map(|l| l.targets.clone()).collect();
         let plan = topic::plan(&current, desired, ctx.config.max_topics_per_channel);
         let limit = ctx.config.request_timeout;
         let all_empty = plan.iter().all(Vec::is_empty);
-        for (idx, queues) in plan.iter().enumerate().take(self.links.len()) {
-            if *queues == self.links[idx].queues {
+        for (idx, targets) in plan.iter().enumerate().take(self.links.len()) {
+            if *targets == self.links[idx].targets {
                 continue;
             }
-            // A channel left with no queue is dropped below (unless it is the only one): no PUT needed.
-            let dropping = queues.is_empty() && !(all_empty && idx == 0);
+            // A channel left with no target is dropped below (unless it is the only one): no PUT needed.
+            let dropping = targets.is_empty() && !(all_empty && idx == 0);
             if !dropping {
-                let rejected =
-                    subscribe(&*ctx.provisioner, &self.links[idx].channel, queues, limit).await?;
+                let link = &self.links[idx];
+                let rejected = subscribe(
+                    &*ctx.provisioner,
+                    &link.channel,
+                    targets,
+                    &link.targets,
+                    limit,
+                )
+                .await?;
                 ctx.report_rejected(rejected).await?;
             }
-            self.links[idx].queues = queues.clone();
+            self.links[idx].targets = targets.clone();
         }
-        for queues in plan.iter().skip(self.links.len()) {
+        for targets in plan.iter().skip(self.links.len()) {
             let prepared = prepare_link(
                 Arc::clone(&ctx.provisioner),
                 Arc::clone(&ctx.transport),
                 limit,
-                queues.clone(),
+                targets.clone(),
+                None,
             )
             .await?;
             ctx.report_rejected(prepared.rejected).await?;
             self.adopt(
                 prepared.channel,
                 prepared.socket,
-                prepared.queues,
+                prepared.targets,
                 ctx.config.renew_before_expiry,
             );
         }
@@ -493,7 +548,7 @@ impl<S: crate::transport::Socket> Session<S> {
         while idx > 0 {
             idx -= 1;
             let keep_one = self.links.len() == 1;
-            if self.links[idx].queues.is_empty() && !keep_one && !(all_empty && idx == 0) {
+            if self.links[idx].targets.is_empty() && !keep_one && !(all_empty && idx == 0) {
                 tracing::debug!(channel = %self.links[idx].channel.id, "channel no longer needed");
                 self.remove_link(idx);
             }
@@ -525,25 +580,25 @@ fn close_later<S: crate::transport::Socket>(mut sink: SplitSink<S, String>) {
 
 /// Applies a change to the desired set after validating it; returns the previous set.
 fn apply_change(
-    desired: &mut BTreeSet<QueueId>,
-    change: QueueChange,
+    desired: &mut BTreeSet<WatchTarget>,
+    change: TargetChange,
     config: &NotifyConfig,
-) -> Result<BTreeSet<QueueId>, NotifyError> {
+) -> Result<BTreeSet<WatchTarget>, NotifyError> {
     let next = match change {
-        QueueChange::Replace(set) => set,
-        QueueChange::Add(set) => desired.iter().cloned().chain(set).collect(),
-        QueueChange::Remove(set) => desired
+        TargetChange::Replace(set) => set,
+        TargetChange::Add(set) => desired.iter().cloned().chain(set).collect(),
+        TargetChange::Remove(set) => desired
             .iter()
             .filter(|q| !set.contains(*q))
             .cloned()
             .collect(),
     };
-    if let Some(bad) = next.iter().find(|q| !topic::is_valid_queue_id(q.as_str())) {
-        return Err(NotifyError::InvalidQueueId(bad.as_str().to_owned()));
+    if let Some(bad) = next.iter().find(|t| !t.is_valid()) {
+        return Err(NotifyError::InvalidTarget(bad.to_string()));
     }
     let max = config.max_topics();
     if next.len() > max {
-        return Err(NotifyError::TooManyQueues {
+        return Err(NotifyError::TooManyTargets {
             requested: next.len(),
             max,
         });
@@ -556,8 +611,11 @@ pub(crate) struct Driver<P, T> {
     ctx: Ctx<P, T>,
     commands: mpsc::Receiver<Command>,
     commands_open: bool,
-    desired: BTreeSet<QueueId>,
+    desired: BTreeSet<WatchTarget>,
     backoff: Backoff,
+    /// No provisioning retry before this instant: the latest `Retry-After` of a 429 (the platform allows
+    /// 300 requests/minute per token), so neither the backoff, a stable reconnect nor `reconnect()` beats it.
+    not_before: Option<Instant>,
 }
 
 impl<P: Provisioner, T: Transport> Driver<P, T> {
@@ -565,7 +623,7 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
         config: NotifyConfig,
         provisioner: Arc<P>,
         transport: Arc<T>,
-        desired: BTreeSet<QueueId>,
+        desired: BTreeSet<WatchTarget>,
         commands: mpsc::Receiver<Command>,
         events: mpsc::Sender<NotifyEvent>,
         status: watch::Sender<ConnectionStatus>,
@@ -583,7 +641,21 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
             commands_open: true,
             desired,
             backoff,
+            not_before: None,
         }
+    }
+
+    /// Records a `Retry-After`: no retry of any provisioning call before it has passed.
+    fn hold_off(&mut self, retry_after: Option<Duration>) {
+        if let Some(after) = retry_after {
+            let at = Instant::now() + after;
+            self.not_before = Some(self.not_before.map_or(at, |current| current.max(at)));
+        }
+    }
+
+    /// The rate-limit instant, while it is still ahead.
+    fn rate_limited_until(&self) -> Option<Instant> {
+        self.not_before.filter(|at| *at > Instant::now())
     }
 
     /// Runs until closed for good; the last status published is always `Closed`.
@@ -596,7 +668,7 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
             .emit(NotifyEvent::Status(ConnectionStatus::Connecting))
             .await;
         let reason = loop {
-            let retry_after = match self.connect_once().await {
+            match self.connect_once().await {
                 Ok(Some(session)) => {
                     let why = if ever_live {
                         ResyncReason::Reconnected
@@ -606,17 +678,15 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                     ever_live = true;
                     match self.live(session, why).await {
                         LiveEnd::Closed(reason) => break reason,
-                        LiveEnd::Reconnect => {
+                        LiveEnd::Reconnect | LiveEnd::Lost { stable: true } => {
                             attempt = 0;
-                            continue;
-                        }
-                        LiveEnd::Lost { stable: true } => {
-                            attempt = 0;
-                            continue;
+                            if self.rate_limited_until().is_none() {
+                                continue;
+                            }
+                            // A 429 is in force: even a stable connection waits for its Retry-After.
                         }
                         LiveEnd::Lost { stable: false } => {
                             attempt = attempt.saturating_add(1);
-                            None
                         }
                     }
                 }
@@ -626,10 +696,10 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                 Err(Failure::Transient { retry_after, why }) => {
                     attempt = attempt.saturating_add(1);
                     tracing::warn!(attempt, %why, "notification connection attempt failed");
-                    retry_after
+                    self.hold_off(retry_after);
                 }
-            };
-            if let Some(reason) = self.back_off(attempt, retry_after).await {
+            }
+            if let Some(reason) = self.back_off(attempt).await {
                 break reason;
             }
         };
@@ -670,30 +740,24 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                 () = ctx.events.closed() => return Err(Failure::ConsumerGone),
             }
         };
-        let subscribed: BTreeSet<QueueId> = session.queues().into_iter().collect();
+        let subscribed: BTreeSet<WatchTarget> = session.targets().into_iter().collect();
         if subscribed != *desired {
             session.reconcile(ctx, desired).await?;
         }
         Ok(Some(session))
     }
 
-    /// Waits out a backoff, serving commands; `Some(reason)` means stop.
-    async fn back_off(
-        &mut self,
-        attempt: u32,
-        retry_after: Option<Duration>,
-    ) -> Option<CloseReason> {
-        let mut delay = self.backoff.delay(attempt.max(1));
-        if let Some(retry_after) = retry_after {
-            delay = delay.max(retry_after);
+    /// Waits out a backoff, never shorter than a pending `Retry-After`, serving commands; `Some(reason)`
+    /// means stop.
+    async fn back_off(&mut self, attempt: u32) -> Option<CloseReason> {
+        let attempt = attempt.max(1);
+        let mut until = Instant::now() + self.backoff.delay(attempt);
+        if let Some(gate) = self.rate_limited_until() {
+            until = until.max(gate);
         }
-        let until = Instant::now() + delay;
         if self
             .ctx
-            .set_status(ConnectionStatus::BackingOff {
-                attempt: attempt.max(1),
-                until,
-            })
+            .set_status(ConnectionStatus::BackingOff { attempt, until })
             .await
             .is_err()
         {
@@ -710,7 +774,18 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                     }
                     Some(Command::Reconnect { reply }) => {
                         let _ = reply.send(());
-                        return None;
+                        // Skip the backoff, but not the platform's Retry-After.
+                        match self.rate_limited_until() {
+                            None => return None,
+                            Some(gate) if gate < until => {
+                                until = gate;
+                                let status = ConnectionStatus::BackingOff { attempt, until };
+                                if self.ctx.set_status(status).await.is_err() {
+                                    return Some(CloseReason::Shutdown);
+                                }
+                            }
+                            Some(_) => {}
+                        }
                     }
                 },
                 () = self.ctx.events.closed() => return Some(CloseReason::Shutdown),
@@ -746,7 +821,7 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
         self.ctx
             .emit(NotifyEvent::Resync(Resync {
                 reason: why,
-                queues: s.queues(),
+                targets: s.targets(),
             }))
             .await?;
         let now = Instant::now();
@@ -787,7 +862,7 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                             Ok(added) => {
                                 let _ = reply.send(Ok(()));
                                 if !added.is_empty() {
-                                    let resync = Resync { reason: ResyncReason::QueuesAdded, queues: added };
+                                    let resync = Resync { reason: ResyncReason::TargetsAdded, targets: added };
                                     self.ctx.emit(NotifyEvent::Resync(resync)).await?;
                                 }
                             }
@@ -802,9 +877,11 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                                 let _ = reply.send(Err(NotifyError::Refused(reason)));
                                 return Ok(LiveEnd::Lost { stable: true });
                             }
-                            Err(Failure::Transient { why, .. }) => {
-                                // The new set stays desired and is applied by the reconnect (with its Resync).
+                            Err(Failure::Transient { why, retry_after }) => {
+                                // The new set stays desired and is applied by the reconnect (with its Resync),
+                                // which waits for a 429's Retry-After first.
                                 tracing::warn!(%why, "subscription change failed; reconnecting");
+                                self.hold_off(retry_after);
                                 let _ = reply.send(Ok(()));
                                 return Ok(lost(s));
                             }
@@ -817,33 +894,37 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                         return Ok(lost(s));
                     };
                     let Some(idx) = s.link_index(old_slot) else {
-                        // The link was removed by a queue change meanwhile; the new channel just lapses.
+                        // The link was removed by a target change meanwhile; the new channel just lapses.
                         continue;
                     };
                     match result {
                         Ok(mut prepared) => {
-                            if prepared.queues != s.links[idx].queues {
-                                // The queue set changed while the replacement was being prepared.
-                                let queues = s.links[idx].queues.clone();
-                                match subscribe(&*self.ctx.provisioner, &prepared.channel, &queues, config.request_timeout).await {
+                            if prepared.targets != s.links[idx].targets {
+                                // The target set changed while the replacement was being prepared.
+                                let targets = s.links[idx].targets.clone();
+                                match subscribe(&*self.ctx.provisioner, &prepared.channel, &targets, &prepared.targets, config.request_timeout).await {
                                     Ok(rejected) => {
                                         prepared.rejected = rejected;
-                                        prepared.queues = queues;
+                                        prepared.targets = targets;
                                     }
                                     Err(Failure::Fatal(reason)) => return Ok(LiveEnd::Closed(reason)),
                                     Err(Failure::ConsumerGone) => return Err(ConsumerGone),
-                                    Err(Failure::Transient { .. }) => return Ok(lost(s)),
+                                    Err(Failure::Transient { retry_after, .. }) => {
+                                        self.hold_off(retry_after);
+                                        return Ok(lost(s));
+                                    }
                                 }
                             }
                             self.ctx.report_rejected(std::mem::take(&mut prepared.rejected)).await?;
                             s.swap(idx, prepared, config.renew_before_expiry);
                             s.rebuild_topics();
-                            let queues = s.links[idx].queues.clone();
-                            self.ctx.emit(NotifyEvent::Resync(Resync { reason: ResyncReason::Handover, queues })).await?;
+                            let targets = s.links[idx].targets.clone();
+                            self.ctx.emit(NotifyEvent::Resync(Resync { reason: ResyncReason::Handover, targets })).await?;
                         }
                         Err(Failure::Fatal(reason)) => return Ok(LiveEnd::Closed(reason)),
                         Err(Failure::ConsumerGone) => return Err(ConsumerGone),
                         Err(Failure::Transient { why, retry_after }) => {
+                            self.hold_off(retry_after);
                             let link = &mut s.links[idx];
                             link.handover = false;
                             link.handover_failures = link.handover_failures.saturating_add(1);
@@ -866,14 +947,14 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                             match decode::classify(text.as_str()) {
                                 Ok(Frame::Metadata) => {}
                                 Ok(Frame::Event { topic, body, correlation_id }) => {
-                                    let Some((topic_arc, queue_id)) = s.topics.get_key_value(topic.as_ref()) else {
+                                    let Some((topic_arc, source)) = s.topics.get_key_value(topic.as_ref()) else {
                                         tracing::trace!(%topic, "event on a topic not subscribed here");
                                         continue;
                                     };
                                     let event = match decode::conversation(body) {
                                         Ok(conversation) => NotifyEvent::Conversation(ConversationEvent {
                                             topic: Arc::clone(topic_arc),
-                                            queue_id: queue_id.clone(),
+                                            source: source.clone(),
                                             conversation,
                                             correlation_id,
                                         }),
@@ -884,7 +965,7 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                                     };
                                     self.ctx.emit(event).await?;
                                 }
-                                Ok(Frame::SocketClosing) => s.start_handover(idx, &self.ctx, "socket_closing"),
+                                Ok(Frame::SocketClosing) => s.start_handover(idx, &self.ctx, "socket_closing", self.rate_limited_until()),
                                 Ok(Frame::TokenRevoked) => return Ok(LiveEnd::Closed(CloseReason::SessionExpired)),
                                 Ok(Frame::NoLongerSubscribed) => {
                                     tracing::warn!(channel = %s.links[idx].channel.id, "no longer subscribed");
@@ -939,7 +1020,7 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                         .filter(|&i| !s.links[i].handover && s.links[i].renew_at.is_some_and(|at| at <= now))
                         .collect();
                     for idx in due {
-                        s.start_handover(idx, &self.ctx, "channel expiry");
+                        s.start_handover(idx, &self.ctx, "channel expiry", self.rate_limited_until());
                     }
                 },
 
@@ -952,20 +1033,20 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
 /// Opens every planned link, then subscribes each (`Connecting`, then `Subscribing`).
 async fn establish<P: Provisioner, T: Transport>(
     ctx: &Ctx<P, T>,
-    plan: Vec<Vec<QueueId>>,
+    plan: Vec<Vec<WatchTarget>>,
 ) -> Result<Session<T::Socket>, Failure> {
     let limit = ctx.config.request_timeout;
     let mut opened = Vec::with_capacity(plan.len());
-    for queues in plan {
+    for targets in plan {
         let (channel, socket) = open_link(&*ctx.provisioner, &*ctx.transport, limit).await?;
-        opened.push((channel, socket, queues));
+        opened.push((channel, socket, targets));
     }
     ctx.set_status(ConnectionStatus::Subscribing).await?;
     let mut session = Session::new();
-    for (channel, socket, queues) in opened {
-        let rejected = subscribe(&*ctx.provisioner, &channel, &queues, limit).await?;
+    for (channel, socket, targets) in opened {
+        let rejected = subscribe(&*ctx.provisioner, &channel, &targets, &[], limit).await?;
         ctx.report_rejected(rejected).await?;
-        session.adopt(channel, socket, queues, ctx.config.renew_before_expiry);
+        session.adopt(channel, socket, targets, ctx.config.renew_before_expiry);
     }
     Ok(session)
 }

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use genesys_model::events::QueueConversationCallEventTopicCallConversation;
+use genesys_model::events::ConversationCallEventTopicCallConversation;
 use genesys_model::ids::QueueId;
 
 use crate::status::ConnectionStatus;
+use crate::target::WatchTarget;
 use genesys_model::DecodeError;
 
 /// One item of the client's output, in the order the consumer must apply them.
@@ -13,25 +14,25 @@ use genesys_model::DecodeError;
 pub enum NotifyEvent {
     /// The connection status changed (the same value the watch channel holds).
     Status(ConnectionStatus),
-    /// Re-read these queues over REST now: events before this point may be missing.
+    /// Re-read these targets (queues, users) over REST now: events before this point may be missing.
     ///
     /// Always emitted before the first event of a new socket, because a Genesys channel replays nothing.
     Resync(Resync),
-    /// A full conversation snapshot from a subscribed queue topic.
+    /// A full conversation snapshot from a subscribed queue or user topic.
     Conversation(ConversationEvent),
     /// A frame that could not be decoded; it was skipped and the socket stays up.
     Malformed(Malformed),
-    /// The platform accepted a topic into the list but will not deliver it (missing permission, unknown queue).
+    /// The platform will not deliver a topic (missing permission, unknown queue, too many subscriptions).
     SubscriptionRejected(SubscriptionRejected),
 }
 
-/// A re-snapshot request: which queues lost continuity, and why.
+/// A re-snapshot request: which targets lost continuity, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resync {
     /// Why continuity was lost.
     pub reason: ResyncReason,
-    /// The queues to re-read; after a (re)connect that is every subscribed queue.
-    pub queues: Vec<QueueId>,
+    /// The targets to re-read; after a (re)connect that is every subscribed target, queues and users.
+    pub targets: Vec<WatchTarget>,
 }
 
 /// Why a [`Resync`] was emitted; the consumer treats them alike, the log and the UI tell them apart.
@@ -45,8 +46,8 @@ pub enum ResyncReason {
     /// A planned move to a new channel (`v2.system.socket_closing` or channel expiry); nothing was lost in
     /// principle, but the two sockets overlap and the old one's unread tail was dropped.
     Handover,
-    /// Queues were added to the subscription; they have no history on this connection.
-    QueuesAdded,
+    /// Targets were added to the subscription; they have no history on this connection.
+    TargetsAdded,
 }
 
 /// A decoded conversation event, with what the roster and support need to place it.
@@ -54,12 +55,19 @@ pub enum ResyncReason {
 pub struct ConversationEvent {
     /// The topic it arrived on (shared, not copied per event).
     pub topic: Arc<str>,
-    /// The queue of that topic.
-    pub queue_id: QueueId,
+    /// The watched queue or user of that topic (a conversation seen on several topics arrives once per topic).
+    pub source: WatchTarget,
     /// The full conversation snapshot: apply it as a replacement, never as a delta.
-    pub conversation: Box<QueueConversationCallEventTopicCallConversation>,
+    pub conversation: Box<ConversationCallEventTopicCallConversation>,
     /// `metadata.CorrelationId` of the envelope, for support.
     pub correlation_id: Option<String>,
+}
+
+impl ConversationEvent {
+    /// The queue of the topic, when the event came from a queue topic (`None` for a user topic).
+    pub fn queue_id(&self) -> Option<&QueueId> {
+        self.source.queue_id()
+    }
 }
 
 /// A skipped frame, reported so the problem is visible without costing the connection.
@@ -71,11 +79,11 @@ pub struct Malformed {
     pub error: DecodeError,
 }
 
-/// A queue topic the platform will not deliver.
+/// A topic the platform will not deliver; the other targets stay live.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubscriptionRejected {
-    /// The queue whose topic was rejected (`None` if the platform named a topic we cannot parse).
-    pub queue_id: Option<QueueId>,
+    /// The queue or user whose topic was rejected (`None` if the platform named a topic we cannot parse).
+    pub target: Option<WatchTarget>,
     /// The topic.
     pub topic: String,
     /// The platform's reason.

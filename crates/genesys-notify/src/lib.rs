@@ -1,8 +1,14 @@
 //! Genesys Cloud notification channel client: keeps the supervisor's board live over the notification WebSocket.
 //!
-//! The client provisions channel(s) (`POST /api/v2/notifications/channels`), subscribes queue topics
-//! (`v2.routing.queues.{id}.conversations.calls`, `PUT` replace, at most 1,000 per channel), keeps the socket(s)
+//! The client provisions channel(s) (`POST /api/v2/notifications/channels`), subscribes the calls topics of
+//! its [`WatchTarget`]s: queues (`v2.routing.queues.{id}.conversations.calls`) and users
+//! (`v2.users.{id}.conversations.calls`, the only place conference bridges dialled directly show up), with
+//! `PUT` replace, at most 1,000 topics per channel and more channels when needed. It keeps the socket(s)
 //! alive and replaces them when lost, and hands the consumer an ordered stream of [`NotifyEvent`]s.
+//!
+//! A 429 while (re)connecting or subscribing is a transient failure: the next attempt waits at least the
+//! `Retry-After` the platform asked for (300 requests/minute per token), whatever the backoff or a
+//! `reconnect()` says.
 //!
 //! # The state machine
 //!
@@ -20,34 +26,41 @@
 //! # How the roster consumes it
 //!
 //! A Genesys channel replays nothing, so every new socket is preceded by a [`NotifyEvent::Resync`] naming the
-//! queues whose history is now unknown. The consumer:
+//! targets whose history is now unknown. The consumer:
 //!
-//! 1. on `Resync { queues }`: marks those queues stale, starts a REST snapshot of each (queue observations /
-//!    conversation reads), and **buffers** conversation events of those queues until the snapshot lands;
-//! 2. when a snapshot lands: replaces the queue's conversations with it, then replays the buffered events
+//! 1. on `Resync { targets }`: marks those queues and users stale, starts a REST snapshot of each (queue
+//!    observations, conversation reads), and **buffers** conversation events of those targets until the
+//!    snapshot lands;
+//! 2. when a snapshot lands: replaces the target's conversations with it, then replays the buffered events
 //!    in order (each event is a *full* conversation snapshot, so applying one is a replacement by
 //!    conversation id, and a late duplicate only ever repeats a state);
-//! 3. on `Conversation(ev)`: replaces `ev.conversation` by its id (cheap; no REST);
+//! 3. on `Conversation(ev)`: replaces `ev.conversation` by its id (cheap; no REST); `ev.source` says which
+//!    target's topic it came on (a call on a watched queue with a watched agent arrives once per topic);
 //! 4. on `Malformed`: counts/logs it; nothing to undo (the frame was skipped);
 //! 5. on `Status`: shows it; anything but `Live` means "data may be stale since …";
 //!    `Closed { SessionExpired }` means "sign in again", then start a new client.
 //!
 //! ```no_run
 //! # async fn demo(rest: genesys_client::Client) {
-//! use genesys_notify::{ClientProvisioner, NotifyConfig, NotifyEvent, TungsteniteTransport, spawn};
-//! use genesys_model::ids::QueueId;
+//! use genesys_notify::{
+//!     ClientProvisioner, NotifyConfig, NotifyEvent, TungsteniteTransport, WatchTarget, spawn,
+//! };
+//! use genesys_model::ids::{QueueId, UserId};
 //!
 //! // `rest` is the session's genesys-client (its TokenSource supplies the bearer token).
-//! let queues = [QueueId::new("5f1e6c4a-8a9e-4b0b-bf7c-3f1d2a9e0b11")];
+//! let targets = [
+//!     WatchTarget::Queue(QueueId::new("5f1e6c4a-8a9e-4b0b-bf7c-3f1d2a9e0b11")),
+//!     WatchTarget::User(UserId::new("0c5b1f8e-6a39-4d1e-9b7a-2f4c8d9e1a22")),
+//! ];
 //! let provisioner = ClientProvisioner::new(rest);
-//! let (handle, mut events) = spawn(NotifyConfig::default(), queues, provisioner, TungsteniteTransport::new());
+//! let (handle, mut events) = spawn(NotifyConfig::default(), targets, provisioner, TungsteniteTransport::new());
 //! while let Some(event) = events.recv().await {
 //!     match event {
 //!         NotifyEvent::Status(status) => println!("connection: {status}"),
-//!         NotifyEvent::Resync(resync) => println!("re-snapshot {:?} ({:?})", resync.queues, resync.reason),
-//!         NotifyEvent::Conversation(ev) => println!("{} on {}", ev.conversation.id, ev.queue_id),
+//!         NotifyEvent::Resync(resync) => println!("re-snapshot {:?} ({:?})", resync.targets, resync.reason),
+//!         NotifyEvent::Conversation(ev) => println!("{} on {}", ev.conversation.id, ev.source),
 //!         NotifyEvent::Malformed(bad) => eprintln!("skipped a frame: {}", bad.error),
-//!         NotifyEvent::SubscriptionRejected(r) => eprintln!("no live data for {:?}: {}", r.queue_id, r.reason),
+//!         NotifyEvent::SubscriptionRejected(r) => eprintln!("no live data for {:?}: {}", r.target, r.reason),
 //!     }
 //! }
 //! # let _ = handle;
@@ -69,6 +82,7 @@ mod event;
 mod handle;
 mod provision;
 mod status;
+mod target;
 mod topic;
 mod transport;
 
@@ -80,9 +94,11 @@ pub use event::{
 };
 pub use genesys_model::DecodeError;
 pub use handle::{NotifyError, NotifyHandle, spawn};
-pub use provision::{ChannelInfo, ProvisionError, Provisioner, RejectedTopic};
+pub use provision::{
+    ChannelInfo, ProvisionError, Provisioner, RejectedTopic, TOO_MANY_SUBSCRIPTIONS,
+};
 pub use status::{CloseReason, ConnectionStatus};
-pub use topic::{is_valid_queue_id, queue_calls_topic, queue_of_calls_topic};
+pub use target::WatchTarget;
 pub use transport::{
     Socket, SocketMessage, Transport, TransportError, TungsteniteSocket, TungsteniteTransport,
     Utf8Bytes,

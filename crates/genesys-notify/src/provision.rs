@@ -84,7 +84,16 @@ pub enum ProvisionError {
     },
 }
 
+/// The vendor code of a PUT refused because the list exceeds the platform's topics per channel.
+pub const TOO_MANY_SUBSCRIPTIONS: &str = "notification.subscription.too.many.subscriptions";
+
 impl ProvisionError {
+    /// True for a 400 `notification.subscription.too.many.subscriptions`: the PUT was refused whole and
+    /// the channel keeps its previous list; the client reports the topics instead of closing.
+    pub fn is_too_many_subscriptions(&self) -> bool {
+        matches!(self, Self::Rejected { code: Some(code), .. } if code == TOO_MANY_SUBSCRIPTIONS)
+    }
+
     /// Sorts an HTTP error response into the kinds above, so every `Provisioner` classifies alike.
     pub fn from_http(
         status: u16,
@@ -179,5 +188,27 @@ mod tests {
         ));
         assert!(matches!(f(503), ProvisionError::Transient { .. }));
         assert_eq!(f(400).to_string(), "refused (HTTP 400 c): m");
+        let retry = Some(Duration::from_secs(7));
+        assert_eq!(
+            ProvisionError::from_http(
+                429,
+                Some("too.many.requests".into()),
+                "m".into(),
+                None,
+                retry
+            ),
+            ProvisionError::RateLimited { retry_after: retry },
+            "a 429 keeps its Retry-After whatever the body says"
+        );
+        let too_many = ProvisionError::from_http(
+            400,
+            Some(TOO_MANY_SUBSCRIPTIONS.into()),
+            "Too many subscriptions".into(),
+            None,
+            None,
+        );
+        assert!(too_many.is_too_many_subscriptions());
+        assert!(!f(400).is_too_many_subscriptions());
+        assert!(!f(429).is_too_many_subscriptions());
     }
 }

@@ -1,54 +1,25 @@
-//! Queue topics and how they are spread over channels (1,000 topics per channel at most).
+//! How watch targets are spread over channels (1,000 topics per channel at most).
 
 use std::collections::{BTreeSet, HashSet};
 
-use genesys_model::ids::QueueId;
+use crate::target::WatchTarget;
 
-const QUEUE_PREFIX: &str = "v2.routing.queues.";
-const CALLS_SUFFIX: &str = ".conversations.calls";
-
-/// The topic carrying full call-conversation snapshots for one queue; the only topic the roster needs.
-pub fn queue_calls_topic(queue: &QueueId) -> String {
-    let id = queue.as_str();
-    let mut topic = String::with_capacity(QUEUE_PREFIX.len() + id.len() + CALLS_SUFFIX.len());
-    topic.push_str(QUEUE_PREFIX);
-    topic.push_str(id);
-    topic.push_str(CALLS_SUFFIX);
-    topic
-}
-
-/// The queue id inside a queue calls topic, so an event can be routed without a lookup table.
-pub fn queue_of_calls_topic(topic: &str) -> Option<&str> {
-    let id = topic
-        .strip_prefix(QUEUE_PREFIX)?
-        .strip_suffix(CALLS_SUFFIX)?;
-    is_valid_queue_id(id).then_some(id)
-}
-
-/// A queue id must be one topic segment: anything else would subscribe to a different topic or none.
-pub fn is_valid_queue_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Spreads `desired` over channels of at most `per_channel` queues, keeping every queue that stays on the
-/// channel it is already on (so a change costs one PUT per touched channel and never moves a live queue).
+/// Spreads `desired` over channels of at most `per_channel` topics, keeping every target that stays on the
+/// channel it is already on (so a change costs one PUT per touched channel and never moves a live target).
+/// Queues and users share channels: each is one topic.
 ///
 /// The result has one entry per existing channel (possibly emptied), then one per new channel needed.
 pub(crate) fn plan(
-    current: &[Vec<QueueId>],
-    desired: &BTreeSet<QueueId>,
+    current: &[Vec<WatchTarget>],
+    desired: &BTreeSet<WatchTarget>,
     per_channel: usize,
-) -> Vec<Vec<QueueId>> {
+) -> Vec<Vec<WatchTarget>> {
     let per_channel = per_channel.max(1);
-    let mut placed: HashSet<&QueueId> = HashSet::new();
-    let mut out: Vec<Vec<QueueId>> = current
+    let mut placed: HashSet<&WatchTarget> = HashSet::new();
+    let mut out: Vec<Vec<WatchTarget>> = current
         .iter()
-        .map(|queues| {
-            queues
+        .map(|targets| {
+            targets
                 .iter()
                 .filter(|q| desired.contains(*q) && placed.insert(*q))
                 .take(per_channel)
@@ -65,10 +36,10 @@ pub(crate) fn plan(
             }
         }
     }
-    let rest: Vec<QueueId> = fresh.cloned().collect();
-    out.extend(rest.chunks(per_channel).map(<[QueueId]>::to_vec));
+    let rest: Vec<WatchTarget> = fresh.cloned().collect();
+    out.extend(rest.chunks(per_channel).map(<[WatchTarget]>::to_vec));
     if out.is_empty() {
-        // One channel even with nothing to watch: the status stays meaningful and adding a queue is one PUT.
+        // One channel even with nothing to watch: the status stays meaningful and adding a target is one PUT.
         out.push(Vec::new());
     }
     out
@@ -77,41 +48,18 @@ pub(crate) fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use genesys_model::ids::{QueueId, UserId};
 
-    fn q(id: &str) -> QueueId {
-        QueueId::new(id)
+    fn q(id: &str) -> WatchTarget {
+        WatchTarget::Queue(QueueId::new(id))
     }
 
-    fn set(ids: &[&str]) -> BTreeSet<QueueId> {
+    fn u(id: &str) -> WatchTarget {
+        WatchTarget::User(UserId::new(id))
+    }
+
+    fn set(ids: &[&str]) -> BTreeSet<WatchTarget> {
         ids.iter().map(|id| q(id)).collect()
-    }
-
-    #[test]
-    fn topic_round_trips() {
-        let topic = queue_calls_topic(&q("0d6c-11"));
-        assert_eq!(topic, "v2.routing.queues.0d6c-11.conversations.calls");
-        assert_eq!(queue_of_calls_topic(&topic), Some("0d6c-11"));
-        assert_eq!(
-            queue_of_calls_topic("v2.routing.queues.x.conversations"),
-            None
-        );
-        assert_eq!(
-            queue_of_calls_topic("v2.routing.queues.a.b.conversations.calls"),
-            None
-        );
-        assert_eq!(
-            queue_of_calls_topic("v2.routing.queues..conversations.calls"),
-            None
-        );
-    }
-
-    #[test]
-    fn queue_ids_are_single_segments() {
-        assert!(is_valid_queue_id("5f1e6c4a-8a9e-4b0b-bf7c-3f1d2a9e0b11"));
-        assert!(!is_valid_queue_id(""));
-        assert!(!is_valid_queue_id("a.b"));
-        assert!(!is_valid_queue_id("a b"));
-        assert!(!is_valid_queue_id("*"));
     }
 
     #[test]
@@ -127,7 +75,7 @@ mod tests {
     fn empty_desire_still_plans_one_channel() {
         assert_eq!(
             plan(&[], &BTreeSet::new(), 1000),
-            vec![Vec::<QueueId>::new()]
+            vec![Vec::<WatchTarget>::new()]
         );
     }
 
@@ -154,5 +102,37 @@ mod tests {
         let current = vec![vec![q("a")], vec![q("a"), q("b")]];
         let plan = plan(&current, &set(&["a", "b"]), 5);
         assert_eq!(plan, vec![vec![q("a")], vec![q("b")]]);
+    }
+
+    #[test]
+    fn queues_and_users_share_channels() {
+        let desired: BTreeSet<WatchTarget> = [q("a"), u("a"), u("b")].into_iter().collect();
+        assert_eq!(
+            plan(&[], &desired, 1000),
+            vec![vec![q("a"), u("a"), u("b")]]
+        );
+    }
+
+    #[test]
+    fn fifteen_hundred_targets_take_two_channels_and_stay_put() {
+        let desired: BTreeSet<WatchTarget> = (0..750)
+            .map(|i| q(&format!("q{i:04}")))
+            .chain((0..750).map(|i| u(&format!("u{i:04}"))))
+            .collect();
+        let first = plan(&[], &desired, 1000);
+        assert_eq!(first.iter().map(Vec::len).collect::<Vec<_>>(), [1000, 500]);
+        // Dropping 10 queues of channel 0 and adding 20 users: the rest stay where they are.
+        let mut next = desired.clone();
+        for i in 0..10 {
+            next.remove(&q(&format!("q{i:04}")));
+        }
+        let added: Vec<WatchTarget> = (0..20).map(|i| u(&format!("new{i:02}"))).collect();
+        next.extend(added.iter().cloned());
+        let second = plan(&first, &next, 1000);
+        assert_eq!(second.len(), 2);
+        assert_eq!(&second[1][..500], &first[1][..]);
+        assert_eq!(&second[0][..990], &first[0][10..]);
+        assert_eq!(second[0].len() + second[1].len(), 1510);
+        assert!(second.iter().all(|c| c.len() <= 1000));
     }
 }

@@ -8,10 +8,11 @@ use genesys_emulator::{
 };
 use genesys_model::AccessToken;
 use genesys_model::enums::ParticipantState;
-use genesys_model::ids::QueueId;
+use genesys_model::ids::{QueueId, UserId};
 use genesys_notify::{
     BackoffPolicy, ClientProvisioner, CloseReason, ConnectionStatus, ConversationEvent,
-    NotifyConfig, NotifyEvent, NotifyHandle, ResyncReason, TungsteniteTransport, spawn,
+    NotifyConfig, NotifyEvent, NotifyHandle, ResyncReason, TungsteniteTransport, WatchTarget,
+    spawn,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Receiver;
@@ -55,16 +56,16 @@ impl Rig {
     fn client(
         &self,
         config: NotifyConfig,
-        queues: Vec<QueueId>,
+        targets: Vec<WatchTarget>,
     ) -> (NotifyHandle, Receiver<NotifyEvent>) {
-        self.client_with_retry(config, queues, genesys_client::RetryPolicy::default())
+        self.client_with_retry(config, targets, genesys_client::RetryPolicy::default())
     }
 
     /// A client whose REST layer retries as `retry` says (`none()` lets every 429/5xx reach the state machine).
     fn client_with_retry(
         &self,
         config: NotifyConfig,
-        queues: Vec<QueueId>,
+        targets: Vec<WatchTarget>,
         retry: genesys_client::RetryPolicy,
     ) -> (NotifyHandle, Receiver<NotifyEvent>) {
         let environment = genesys_client::Environment::custom(&self.base()).expect("loopback base");
@@ -75,7 +76,7 @@ impl Rig {
             .expect("client");
         spawn(
             config,
-            queues,
+            targets,
             ClientProvisioner::new(rest),
             TungsteniteTransport::new(),
         )
@@ -180,6 +181,10 @@ async fn sign_in(http: &reqwest::Client, base: &str) -> AccessToken {
     AccessToken::new(token["access_token"].as_str().expect("access_token"))
 }
 
+fn queue_target(id: &str) -> WatchTarget {
+    WatchTarget::Queue(QueueId::new(id))
+}
+
 fn fast_config() -> NotifyConfig {
     NotifyConfig {
         backoff: BackoffPolicy {
@@ -246,10 +251,10 @@ fn state_of(ev: &ConversationEvent, participant: &str) -> Option<ParticipantStat
 async fn a_subscribed_queue_delivers_the_drop_of_a_party() {
     let rig = Rig::start(Duration::from_secs(30)).await;
     let (queue, conversation, parties) = rig.conference();
-    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     let (first, before) = until_resync(&mut events).await;
     assert_eq!(first.reason, ResyncReason::Connected);
-    assert_eq!(first.queues, vec![QueueId::new(&queue)]);
+    assert_eq!(first.targets, vec![queue_target(&queue)]);
     let statuses: Vec<_> = before
         .iter()
         .filter_map(|e| {
@@ -269,7 +274,7 @@ async fn a_subscribed_queue_delivers_the_drop_of_a_party() {
         state_of(ev, target).is_some_and(|s| s == ParticipantState::Disconnected)
     })
     .await;
-    assert_eq!(ev.queue_id, QueueId::new(&queue));
+    assert_eq!(ev.source, queue_target(&queue));
     assert_eq!(
         &*ev.topic,
         format!("v2.routing.queues.{queue}.conversations.calls")
@@ -289,17 +294,89 @@ async fn a_subscribed_queue_delivers_the_drop_of_a_party() {
     handle.shutdown().await;
 }
 
+/// A live call with a connected user party, preferring one on no queue (a bridge dialled directly, which only
+/// the users' topics carry): (conversation id, participant id, user id).
+fn user_on_a_call(rig: &Rig) -> (String, String, String) {
+    let calls: Vec<Value> = rig
+        .emulator
+        .world()
+        .conversations()
+        .into_iter()
+        .filter(|c| c.get("endTime").is_none())
+        .collect();
+    let all: Vec<_> = calls
+        .iter()
+        .filter_map(|c| {
+            let id = c.get("id")?.as_str()?.to_owned();
+            let party = c.get("participants")?.as_array()?.iter().find(|p| {
+                p.get("state").and_then(Value::as_str) == Some("connected")
+                    && p.pointer("/user/id").is_some()
+            })?;
+            let participant = party.get("id")?.as_str()?.to_owned();
+            let user = party.pointer("/user/id")?.as_str()?.to_owned();
+            Some((c.get("queueId").is_none(), (id, participant, user)))
+        })
+        .collect();
+    all.iter()
+        .find(|(no_queue, _)| *no_queue)
+        .or_else(|| all.first())
+        .map(|(_, found)| found.clone())
+        .expect("the demo scenario has a live call with a user on it")
+}
+
+#[tokio::test]
+async fn a_watched_user_delivers_their_call_events_over_the_real_socket() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (conversation, participant, user) = user_on_a_call(&rig);
+    let supervisor = rig
+        .emulator
+        .world()
+        .user_id(SUPERVISOR_EMAIL)
+        .expect("the supervisor exists");
+    let watched = [
+        WatchTarget::User(UserId::new(&supervisor)),
+        WatchTarget::User(UserId::new(&user)),
+    ];
+    let (handle, mut events) = rig.client(fast_config(), watched.to_vec());
+    let (first, before) = until_resync(&mut events).await;
+    assert_eq!(first.reason, ResyncReason::Connected);
+    let mut expected = watched.to_vec();
+    expected.sort();
+    assert_eq!(first.targets, expected);
+    assert!(
+        !before
+            .iter()
+            .any(|e| matches!(e, NotifyEvent::SubscriptionRejected(_))),
+        "the supervisor may watch people: {before:?}"
+    );
+
+    rig.patch_participant(&conversation, &participant, json!({"muted": true}))
+        .await;
+    let ev = until_event(&mut events, &conversation, |ev| {
+        ev.conversation
+            .participants
+            .iter()
+            .any(|p| p.id.as_str() == participant && p.muted == Some(true))
+    })
+    .await;
+    assert_eq!(ev.source, WatchTarget::User(UserId::new(&user)));
+    assert_eq!(ev.queue_id(), None);
+    assert_eq!(&*ev.topic, format!("v2.users.{user}.conversations.calls"));
+    assert!(handle.status().is_live());
+    handle.shutdown().await;
+}
+
 #[tokio::test]
 async fn close_sockets_fault_reconnects_and_resyncs_before_new_events() {
     let rig = Rig::start(Duration::from_secs(30)).await;
     let (queue, conversation, parties) = rig.conference();
-    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
 
     rig.fault(json!({"kind": "close_sockets"})).await;
     let (again, before) = until_resync(&mut events).await;
     assert_eq!(again.reason, ResyncReason::Reconnected);
-    assert_eq!(again.queues, vec![QueueId::new(&queue)]);
+    assert_eq!(again.targets, vec![queue_target(&queue)]);
     assert!(
         before
             .iter()
@@ -320,7 +397,7 @@ async fn close_sockets_fault_reconnects_and_resyncs_before_new_events() {
             .any(|p| p.id.as_str() == parties[0] && p.muted == Some(true))
     })
     .await;
-    assert_eq!(ev.queue_id, QueueId::new(&queue));
+    assert_eq!(ev.source, queue_target(&queue));
     handle.shutdown().await;
 }
 
@@ -328,7 +405,7 @@ async fn close_sockets_fault_reconnects_and_resyncs_before_new_events() {
 async fn socket_closing_fault_hands_over_without_leaving_live() {
     let rig = Rig::start(Duration::from_secs(30)).await;
     let (queue, conversation, parties) = rig.conference();
-    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
 
     rig.fault(json!({"kind": "socket_closing", "graceMs": 1500}))
@@ -367,7 +444,7 @@ async fn socket_closing_fault_hands_over_without_leaving_live() {
 async fn drop_events_fault_shows_up_only_as_a_missing_event() {
     let rig = Rig::start(Duration::from_secs(30)).await;
     let (queue, conversation, parties) = rig.conference();
-    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
 
     rig.fault(json!({"kind": "drop_events", "count": 1})).await;
@@ -405,7 +482,7 @@ async fn the_watchdog_reconnects_a_silent_socket_and_pongs_keep_one_alive() {
         ping_interval: Duration::from_secs(3600),
         ..fast_config()
     };
-    let (handle, mut events) = rig.client(silent, vec![QueueId::new(&queue)]);
+    let (handle, mut events) = rig.client(silent, vec![queue_target(&queue)]);
     until_resync(&mut events).await;
     let started = std::time::Instant::now();
     let (again, _) = until_resync(&mut events).await;
@@ -422,7 +499,7 @@ async fn the_watchdog_reconnects_a_silent_socket_and_pongs_keep_one_alive() {
         ping_interval: Duration::from_millis(100),
         ..fast_config()
     };
-    let (handle, mut events) = rig.client(pinging, vec![QueueId::new(&queue)]);
+    let (handle, mut events) = rig.client(pinging, vec![queue_target(&queue)]);
     until_resync(&mut events).await;
     if let Ok(Some(event)) = timeout(Duration::from_millis(1500), events.recv()).await {
         panic!("pongs should keep the socket: {event:?}");
@@ -435,7 +512,7 @@ async fn the_watchdog_reconnects_a_silent_socket_and_pongs_keep_one_alive() {
 async fn revoked_tokens_close_the_client_at_the_next_provisioning() {
     let rig = Rig::start(Duration::from_secs(30)).await;
     let (queue, _, _) = rig.conference();
-    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&queue)]);
+    let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
     rig.fault(json!({"kind": "revoke_tokens"})).await;
     rig.fault(json!({"kind": "close_sockets"})).await;
@@ -471,17 +548,17 @@ async fn queues_are_added_on_the_live_socket_without_reconnecting() {
         .map(|q| q.id)
         .find(|id| *id != queue)
         .expect("a second queue");
-    let (handle, mut events) = rig.client(fast_config(), vec![QueueId::new(&other)]);
+    let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&other)]);
     until_resync(&mut events).await;
 
     handle
-        .add_queues([QueueId::new(&queue)])
+        .add_targets([queue_target(&queue)])
         .await
         .expect("added");
     let (added, before) = until_resync(&mut events).await;
     assert_eq!(
-        (added.reason, added.queues),
-        (ResyncReason::QueuesAdded, vec![QueueId::new(&queue)])
+        (added.reason, added.targets),
+        (ResyncReason::TargetsAdded, vec![queue_target(&queue)])
     );
     assert!(
         !before.iter().any(|e| matches!(e, NotifyEvent::Status(_))),
@@ -490,16 +567,16 @@ async fn queues_are_added_on_the_live_socket_without_reconnecting() {
     rig.patch_participant(&conversation, &parties[0], json!({"muted": true}))
         .await;
     let ev = until_event(&mut events, &conversation, |_| true).await;
-    assert_eq!(ev.queue_id, QueueId::new(&queue));
+    assert_eq!(ev.source, queue_target(&queue));
 
     // The emulator accepts topics for unknown queue ids (as it documents); the client just stays live.
-    let unknown = QueueId::new("00000000-0000-4000-8000-000000000000");
+    let unknown = queue_target("00000000-0000-4000-8000-000000000000");
     handle
-        .add_queues([unknown.clone()])
+        .add_targets([unknown.clone()])
         .await
         .expect("accepted");
     let (added, _) = until_resync(&mut events).await;
-    assert_eq!(added.queues, vec![unknown]);
+    assert_eq!(added.targets, vec![unknown]);
     assert!(handle.status().is_live());
     handle.shutdown().await;
 }
@@ -514,7 +591,7 @@ async fn rate_limits_and_server_errors_while_provisioning_back_off_then_connect(
         .await;
     let (handle, mut events) = rig.client_with_retry(
         fast_config(),
-        vec![QueueId::new(&queue)],
+        vec![queue_target(&queue)],
         genesys_client::RetryPolicy::none(),
     );
     let started = std::time::Instant::now();
@@ -536,5 +613,59 @@ async fn rate_limits_and_server_errors_while_provisioning_back_off_then_connect(
         started.elapsed() >= Duration::from_millis(950),
         "Retry-After: 1 was honoured"
     );
+    handle.shutdown().await;
+}
+
+/// A platform that holds fewer topics per channel than configured (the emulator, like Genesys, 1,000) refuses
+/// the oversized channel's PUT whole: its targets are reported, the client stays live on the other channel.
+#[tokio::test]
+async fn too_many_subscriptions_on_one_channel_spares_the_other() {
+    let rig = Rig::start(Duration::from_secs(30)).await;
+    let (conversation, participant, user) = user_on_a_call(&rig);
+    let config = NotifyConfig {
+        max_topics_per_channel: 1001,
+        ..fast_config()
+    };
+    // Queues sort before users: 1,001 unknown queues fill channel 1, the user goes to channel 2.
+    let mut targets: Vec<WatchTarget> = (0..1001)
+        .map(|i| queue_target(&format!("00000000-0000-4000-8000-{i:012}")))
+        .collect();
+    let agent = WatchTarget::User(UserId::new(&user));
+    targets.push(agent.clone());
+    let (handle, mut events) = rig.client(config, targets);
+    let (first, before) = until_resync(&mut events).await;
+    assert_eq!(first.targets.len(), 1002);
+    let rejected: Vec<_> = before
+        .iter()
+        .filter_map(|e| match e {
+            NotifyEvent::SubscriptionRejected(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rejected.len(), 1001);
+    assert!(
+        rejected
+            .iter()
+            .all(|r| r.target.as_ref().is_some_and(|t| t.queue_id().is_some()))
+    );
+    assert!(
+        rejected[0]
+            .reason
+            .contains("notification.subscription.too.many.subscriptions"),
+        "{}",
+        rejected[0].reason
+    );
+    assert!(handle.status().is_live());
+
+    rig.patch_participant(&conversation, &participant, json!({"held": true}))
+        .await;
+    let ev = until_event(&mut events, &conversation, |ev| {
+        ev.conversation
+            .participants
+            .iter()
+            .any(|p| p.id.as_str() == participant && p.held == Some(true))
+    })
+    .await;
+    assert_eq!(ev.source, agent);
     handle.shutdown().await;
 }

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures_util::{Sink, Stream};
-use genesys_model::ids::{ChannelId, QueueId};
+use genesys_model::ids::{ChannelId, QueueId, UserId};
 use genesys_notify::{
     ChannelInfo, ConnectionStatus, NotifyEvent, ProvisionError, Provisioner, RejectedTopic,
-    SocketMessage, Transport, TransportError,
+    SocketMessage, Transport, TransportError, WatchTarget,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -185,6 +185,11 @@ impl ServerSide {
         self.send(event_json(queue, conversation, corr))
     }
 
+    /// A user calls event (same body shape as a queue's) for conversation `conversation`.
+    pub fn user_event(&self, user: &str, conversation: &str, corr: &str) -> bool {
+        self.send(topic_event_json(&user_topic(user), conversation, corr))
+    }
+
     /// Closes the socket from the server side with a close frame.
     pub fn close(&mut self) {
         if let Some(tx) = self.to_client.take() {
@@ -229,8 +234,12 @@ impl ServerSide {
 }
 
 pub fn event_json(queue: &str, conversation: &str, corr: &str) -> String {
+    topic_event_json(&topic(queue), conversation, corr)
+}
+
+pub fn topic_event_json(topic: &str, conversation: &str, corr: &str) -> String {
     format!(
-        r#"{{"topicName":"v2.routing.queues.{queue}.conversations.calls","version":"2","eventBody":{{"id":"{conversation}","participants":[{{"id":"p1","purpose":"agent","state":"connected"}},{{"id":"p2","purpose":"customer","state":"connected"}}]}},"metadata":{{"CorrelationId":"{corr}"}}}}"#
+        r#"{{"topicName":"{topic}","version":"2","eventBody":{{"id":"{conversation}","participants":[{{"id":"p1","purpose":"agent","state":"connected"}},{{"id":"p2","purpose":"customer","state":"connected"}}]}},"metadata":{{"CorrelationId":"{corr}"}}}}"#
     )
 }
 
@@ -377,10 +386,22 @@ pub async fn assert_quiet(events: &mut mpsc::Receiver<NotifyEvent>, window: Dura
     }
 }
 
-pub fn q(id: &str) -> QueueId {
-    QueueId::new(id)
+/// A queue target.
+pub fn q(id: &str) -> WatchTarget {
+    WatchTarget::Queue(QueueId::new(id))
 }
 
+/// A user target.
+pub fn u(id: &str) -> WatchTarget {
+    WatchTarget::User(UserId::new(id))
+}
+
+/// The calls topic of queue `id`.
 pub fn topic(id: &str) -> String {
     format!("v2.routing.queues.{id}.conversations.calls")
+}
+
+/// The calls topic of user `id`.
+pub fn user_topic(id: &str) -> String {
+    format!("v2.users.{id}.conversations.calls")
 }

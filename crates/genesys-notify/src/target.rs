@@ -1,0 +1,173 @@
+//! What the client watches: queues, and people (conference bridges dialled directly carry no queue and show up
+//! only on the users' topics, API-FACTS §9.1).
+
+use std::fmt;
+
+use genesys_model::ids::{QueueId, UserId};
+
+const QUEUE_PREFIX: &str = "v2.routing.queues.";
+const USER_PREFIX: &str = "v2.users.";
+const CALLS_SUFFIX: &str = ".conversations.calls";
+
+/// One thing to watch, so queues and people share one subscription set, one plan and one event stream.
+///
+/// Both topics carry the same full call-conversation snapshot (`ConversationCallEventTopicCallConversation`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WatchTarget {
+    /// A routing queue: `v2.routing.queues.{id}.conversations.calls`.
+    Queue(QueueId),
+    /// A user (agent, supervisor): `v2.users.{id}.conversations.calls`, the only way to see non-ACD bridges.
+    User(UserId),
+}
+
+impl WatchTarget {
+    /// The calls topic of this target, the one string the platform subscribes and names events with.
+    pub fn topic(&self) -> String {
+        let (prefix, id) = match self {
+            Self::Queue(q) => (QUEUE_PREFIX, q.as_str()),
+            Self::User(u) => (USER_PREFIX, u.as_str()),
+        };
+        let mut topic = String::with_capacity(prefix.len() + id.len() + CALLS_SUFFIX.len());
+        topic.push_str(prefix);
+        topic.push_str(id);
+        topic.push_str(CALLS_SUFFIX);
+        topic
+    }
+
+    /// The target of a calls topic (`None` for any other topic), so a refusal can be routed without a table.
+    pub fn from_topic(topic: &str) -> Option<WatchTarget> {
+        let id_of = |prefix: &str| {
+            topic
+                .strip_prefix(prefix)?
+                .strip_suffix(CALLS_SUFFIX)
+                .filter(|id| is_valid_id(id))
+        };
+        if let Some(id) = id_of(QUEUE_PREFIX) {
+            return Some(Self::Queue(QueueId::from(id)));
+        }
+        id_of(USER_PREFIX).map(|id| Self::User(UserId::from(id)))
+    }
+
+    /// The queue, for a queue target, so queue-only consumers need no match.
+    pub fn queue_id(&self) -> Option<&QueueId> {
+        match self {
+            Self::Queue(q) => Some(q),
+            Self::User(_) => None,
+        }
+    }
+
+    /// The user, for a user target, so people-only consumers need no match.
+    pub fn user_id(&self) -> Option<&UserId> {
+        match self {
+            Self::User(u) => Some(u),
+            Self::Queue(_) => None,
+        }
+    }
+
+    /// The id must be one topic segment: anything else would subscribe to a different topic or none.
+    pub fn is_valid(&self) -> bool {
+        is_valid_id(self.id())
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Self::Queue(q) => q.as_str(),
+            Self::User(u) => u.as_str(),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Queue(_) => "queue",
+            Self::User(_) => "user",
+        }
+    }
+}
+
+/// `queue <id>` / `user <id>`, for logs and error messages.
+impl fmt::Display for WatchTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}", self.kind(), self.id())
+    }
+}
+
+impl From<QueueId> for WatchTarget {
+    fn from(queue: QueueId) -> Self {
+        Self::Queue(queue)
+    }
+}
+
+impl From<UserId> for WatchTarget {
+    fn from(user: UserId) -> Self {
+        Self::User(user)
+    }
+}
+
+/// One topic segment: letters, digits, `-` and `_`, 1 to 128 of them (Genesys ids are UUIDs).
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(id: &str) -> WatchTarget {
+        WatchTarget::Queue(QueueId::new(id))
+    }
+
+    fn user(id: &str) -> WatchTarget {
+        WatchTarget::User(UserId::new(id))
+    }
+
+    #[test]
+    fn topics_round_trip() {
+        let q = queue("0d6c-11");
+        assert_eq!(q.topic(), "v2.routing.queues.0d6c-11.conversations.calls");
+        assert_eq!(WatchTarget::from_topic(&q.topic()), Some(q.clone()));
+        let u = user("u_1");
+        assert_eq!(u.topic(), "v2.users.u_1.conversations.calls");
+        assert_eq!(WatchTarget::from_topic(&u.topic()), Some(u.clone()));
+        assert_eq!(q.queue_id(), Some(&QueueId::new("0d6c-11")));
+        assert_eq!(q.user_id(), None);
+        assert_eq!(u.user_id(), Some(&UserId::new("u_1")));
+        assert_eq!(u.queue_id(), None);
+    }
+
+    #[test]
+    fn other_topics_are_not_targets() {
+        for topic in [
+            "v2.routing.queues.x.conversations",
+            "v2.routing.queues.a.b.conversations.calls",
+            "v2.routing.queues..conversations.calls",
+            "v2.users.u1.conversations",
+            "v2.users..conversations.calls",
+            "v2.users.a.b.conversations.calls",
+            "v2.system.socket_closing",
+            "",
+        ] {
+            assert_eq!(WatchTarget::from_topic(topic), None, "{topic}");
+        }
+    }
+
+    #[test]
+    fn ids_are_single_segments() {
+        assert!(queue("5f1e6c4a-8a9e-4b0b-bf7c-3f1d2a9e0b11").is_valid());
+        assert!(user("5f1e6c4a-8a9e-4b0b-bf7c-3f1d2a9e0b11").is_valid());
+        for bad in ["", "a.b", "a b", "*", &"x".repeat(129)] {
+            assert!(!queue(bad).is_valid(), "{bad:?}");
+            assert!(!user(bad).is_valid(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn queues_sort_before_users_and_display_names_the_kind() {
+        assert!(queue("z") < user("a"));
+        assert_eq!(queue("q1").to_string(), r#"queue "q1""#);
+        assert_eq!(user("").to_string(), r#"user """#);
+    }
+}
