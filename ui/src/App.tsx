@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { Board } from './board/Board';
+import { PeopleSeen } from './board/boardIndex';
 import type { RosterSource } from './board/rosterStore';
 import { ErrorNotice } from './components/ErrorNotice';
 import { useStartup } from './components/useStartup';
@@ -16,7 +17,7 @@ import {
   type SessionInfoResponse,
 } from './platform';
 import { Audit } from './screens/Audit';
-import { Queues } from './screens/Queues';
+import { NOBODY, Queues, watchesAnyone, type WatchedPeople } from './screens/Queues';
 import { SignIn } from './screens/SignIn';
 
 const rosterSource: RosterSource = { subscribe: subscribeRoster, snapshot: getRosterSnapshot };
@@ -54,6 +55,10 @@ function Shell() {
 function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse }) {
   const [session, setSession] = useState<SessionInfo | undefined>(info.session ?? undefined);
   const [queues, setQueues] = useState<QueueInfo[]>(info.selectedQueues);
+  // The people chosen this session (the backend remembers them; it does not list them back yet).
+  const [people, setPeople] = useState<WatchedPeople>(NOBODY);
+  const [seen] = useState(() => new PeopleSeen());
+  const watching = queues.length > 0 || watchesAnyone(people);
   const [screen, setScreen] = useState<Screen>(info.selectedQueues.length > 0 ? 'board' : 'queues');
   const [notice, setNotice] = useState<CommandError | undefined>(undefined);
   const [signOutError, setSignOutError] = useState<string | undefined>(undefined);
@@ -140,7 +145,7 @@ function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse 
               type="button"
               className="nav-item"
               aria-current={screen === key ? 'page' : undefined}
-              disabled={key === 'board' && queues.length === 0}
+              disabled={key === 'board' && !watching}
               onClick={() => {
                 setScreen(key);
               }}
@@ -157,17 +162,26 @@ function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse 
       {screen === 'queues' && (
         <Queues
           onSessionLost={sessionLost}
-          onChosen={(chosen) => {
+          knownPeople={seen.list()}
+          initialPeople={people}
+          onChosen={(chosen, chosenPeople) => {
             setQueues(chosen);
+            setPeople(chosenPeople);
             setScreen('board');
           }}
-          {...(queues.length > 0 ? { onCancel: () => { setScreen('board'); } } : {})}
+          {...(watching ? { onCancel: () => { setScreen('board'); } } : {})}
         />
       )}
       {screen === 'board' && (
         <Board
-          key={queues.map((q) => q.id).join(',')}
+          key={[
+            ...queues.map((q) => q.id),
+            ...people.people.map((p) => p.userId),
+            String(people.watchSelf),
+            String(people.watchQueuePeople),
+          ].join(',')}
           queues={queues}
+          people={seen}
           source={rosterSource}
           onSessionLost={sessionLost}
           onChooseQueues={() => {

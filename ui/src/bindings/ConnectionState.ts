@@ -3,4 +3,4 @@
 /**
  * The notification connection as the status bar shows it.
  */
-export type ConnectionState = "idle" | "connecting" | "live" | "reconnecting" | "closed";
+export type ConnectionState = "idle" | "connecting" | "loading" | "live" | "reconnecting" | "closed";

@@ -22,6 +22,14 @@ startedAtMs: number | null,
  */
 isConference: boolean, 
 /**
+ * False while some fields rest on analytics data and are not yet known.
+ */
+fullDetail: boolean, 
+/**
+ * The watched people on this call (why a bridge without a queue is on the board).
+ */
+watchedUserIds: Array<string>, 
+/**
  * Every leg: live ones first (wire order), then stale duplicates, ended and other legs.
  */
 parties: Array<PartyView>, };

@@ -22,17 +22,17 @@ purpose: string,
  */
 state: string, 
 /**
- * Muted now.
+ * Muted now; `null` while not yet known (the board was built from analytics data).
  */
-muted: boolean, 
+muted: boolean | null, 
 /**
- * On hold now.
+ * On hold now; `null` while not yet known.
  */
-held: boolean, 
+held: boolean | null, 
 /**
- * Confined now.
+ * Confined now; `null` while not yet known.
  */
-confined: boolean, 
+confined: boolean | null, 
 /**
  * Which list the leg is in.
  */
@@ -48,4 +48,8 @@ connectedSinceMs: number | null,
 /**
  * When the leg ended (ms since the Unix epoch), for ended legs.
  */
-endedAtMs: number | null, };
+endedAtMs: number | null, 
+/**
+ * The Genesys user on the leg (how people are picked to watch).
+ */
+userId: string | null, };

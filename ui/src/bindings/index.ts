@@ -9,6 +9,7 @@ export type { AuditFilters } from './AuditFilters';
 export type { AuditListRequest } from './AuditListRequest';
 export type { AuditListResponse } from './AuditListResponse';
 export type { AuditOutcomeKind } from './AuditOutcomeKind';
+export type { BoardCompleteness } from './BoardCompleteness';
 export type { ConfirmedViaView } from './ConfirmedViaView';
 export type { ConnectionState } from './ConnectionState';
 export type { ConnectionStatusResponse } from './ConnectionStatusResponse';

@@ -6,6 +6,7 @@ import {
   FakeBackend,
   T0,
   confirmed,
+  connectionView,
   conversation,
   demoBoard,
   ipcError,
@@ -100,13 +101,12 @@ describe('the board', () => {
       changes: [
         {
           kind: 'connection',
-          connection: {
+          connection: connectionView({
             state: 'reconnecting',
             staleSinceMs: Date.now() - 12_000,
             retryInMs: 3000,
             detail: 'socket lost',
-            sessionExpired: false,
-          },
+          }),
         },
       ],
     });
@@ -447,13 +447,13 @@ describe('session over on the live connection', () => {
       changes: [
         {
           kind: 'connection',
-          connection: {
+          connection: connectionView({
             state: 'closed',
             staleSinceMs: Date.now(),
             retryInMs: null,
             detail: 'closed: session expired',
             sessionExpired: true,
-          },
+          }),
         },
       ],
     });

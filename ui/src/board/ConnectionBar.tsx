@@ -1,21 +1,39 @@
 import { memo, useEffect, useRef } from 'react';
 import { useNow } from '../lib/clock';
 import { useAnnounce } from '../lib/announcer';
-import { secondsBetween } from '../lib/format';
+import { formatCount, secondsBetween } from '../lib/format';
 import type { ConnectionView } from '../platform';
 
-function describe(connection: ConnectionView, now: number): { label: string; detail: string | null } {
+/**
+ * Whole seconds left of a delay that was `delayMs` when it arrived at `atMs`: counts down with the clock,
+ * never above the delay as sent (the shared clock may lag its arrival by up to a second).
+ */
+export function secondsLeft(delayMs: number, atMs: number, now: number): number {
+  return Math.ceil(Math.max(0, Math.min(delayMs, atMs + delayMs - now)) / 1000);
+}
+
+function describe(connection: ConnectionView, atMs: number, now: number): { label: string; detail: string | null } {
   const stale =
     connection.staleSinceMs === null ? null : `data stale for ${String(secondsBetween(connection.staleSinceMs, now))} s`;
+  const { held, discovered } = connection.completeness;
   switch (connection.state) {
     case 'live':
+      // Rust sends `live` only once the board holds every call it knows of.
       return { label: 'Live', detail: null };
+    case 'loading':
+      return {
+        label: `Loading ${formatCount(held)} of ${formatCount(Math.max(held, discovered))} calls`,
+        detail: stale,
+      };
     case 'idle':
       return { label: 'Not watching', detail: connection.detail ?? 'choose queues to watch' };
     case 'connecting':
       return { label: 'Connecting…', detail: stale };
     case 'reconnecting': {
-      const retry = connection.retryInMs === null ? null : `retrying in ${String(Math.ceil(connection.retryInMs / 1000))} s`;
+      const retry =
+        connection.retryInMs === null
+          ? null
+          : `retrying in ${String(secondsLeft(connection.retryInMs, atMs, now))} s`;
       return { label: 'Reconnecting…', detail: [stale, retry].filter(Boolean).join(', ') || null };
     }
     case 'closed':
@@ -23,10 +41,17 @@ function describe(connection: ConnectionView, now: number): { label: string; det
   }
 }
 
-/** Always visible: live, reconnecting (with how stale the board is) or disconnected, and why. */
-export const ConnectionBar = memo(function ConnectionBar({ connection }: { connection: ConnectionView }) {
+/** Always visible: live, loading, reconnecting (with how stale the board is) or disconnected, and why. */
+export const ConnectionBar = memo(function ConnectionBar({
+  connection,
+  atMs = 0,
+}: {
+  connection: ConnectionView;
+  /** When `connection` arrived (ms since the Unix epoch): the base of the retry countdown. */
+  atMs?: number;
+}) {
   const now = useNow();
-  const { label, detail } = describe(connection, now);
+  const { label, detail } = describe(connection, atMs, now);
   const announce = useAnnounce();
   const last = useRef(connection.state);
   useEffect(() => {

@@ -17,17 +17,45 @@ const STATUS_NOTE: Record<PartyView['status'], string | null> = {
   other: 'Not on the call yet',
 };
 
+// A flag of `null` is not yet known (the board was built from analytics data): never shown as "off".
+const UNKNOWN = [
+  ['muted', 'Mute', 'mute state not yet known'],
+  ['held', 'Hold', 'hold state not yet known'],
+  ['confined', 'Confine', 'confine state not yet known'],
+] as const;
+
 function Flags({ party }: { party: PartyView }) {
   const flags: string[] = [];
-  if (party.muted) flags.push('Muted');
-  if (party.held) flags.push('On hold');
-  if (party.confined) flags.push('Confined');
-  if (flags.length === 0) return <span className="muted">–</span>;
+  if (party.muted === true) flags.push('Muted');
+  if (party.held === true) flags.push('On hold');
+  if (party.confined === true) flags.push('Confined');
+  const unknown = UNKNOWN.filter(([key]) => party[key] === null);
+  const known = flags.map((f) => (
+    <span key={f} className={`flag flag-${f.replace(/\s/g, '').toLowerCase()}`}>
+      {f}
+    </span>
+  ));
+  if (unknown.length === UNKNOWN.length) {
+    // Nothing known yet (the common case right after start-up): one quiet marker, each flag named for readers.
+    return (
+      <span className="flag flag-unknown" title="Mute, hold and confine state not yet known">
+        <span aria-hidden="true">—</span>
+        {unknown.map(([key, , label]) => (
+          <span key={key} className="visually-hidden">
+            {label}
+          </span>
+        ))}
+      </span>
+    );
+  }
+  if (known.length === 0 && unknown.length === 0) return <span className="muted">–</span>;
   return (
     <>
-      {flags.map((f) => (
-        <span key={f} className={`flag flag-${f.replace(/\s/g, '').toLowerCase()}`}>
-          {f}
+      {known}
+      {unknown.map(([key, short, label]) => (
+        <span key={key} className="flag flag-unknown" title={label}>
+          <span aria-hidden="true">{short} —</span>
+          <span className="visually-hidden">{label}</span>
         </span>
       ))}
     </>
@@ -41,11 +69,14 @@ export const PartyRow = memo(function PartyRow({
   party,
   actions,
   handlers,
+  current = false,
 }: {
   conversationId: string;
   /** `aria-rowindex` in the whole table. */
   rowIndex: number;
   party: PartyView;
+  /** The party "find a person" is on: highlighted. */
+  current?: boolean;
   actions: ActionStore;
   handlers: PartyHandlers;
 }) {
@@ -54,11 +85,20 @@ export const PartyRow = memo(function PartyRow({
   const note = STATUS_NOTE[party.status];
   const dimmed = party.status !== 'live';
   const outcome = action?.result ? describeOutcome(action.result) : undefined;
+  // Unknown (null) flags offer the "on" action: its label names what it does, not what the state is.
+  const muted = party.muted === true;
+  const held = party.held === true;
 
   return (
-    <tr className={dimmed ? 'party party-dimmed' : 'party'} data-status={party.status} aria-rowindex={rowIndex}>
+    <tr
+      className={`party${dimmed ? ' party-dimmed' : ''}${current ? ' party-found' : ''}`}
+      data-status={party.status}
+      aria-rowindex={rowIndex}
+      aria-current={current ? 'true' : undefined}
+    >
       <th scope="row" className="party-name">
         {party.name}
+        {current && <span className="visually-hidden"> (found)</span>}
         {note && <span className="leg-note">{note}</span>}
       </th>
       <td>{purposeLabel(party.purpose)}</td>
@@ -75,24 +115,26 @@ export const PartyRow = memo(function PartyRow({
             <button
               type="button"
               className="secondary small"
-              aria-label={`${party.muted ? 'Unmute' : 'Mute'} ${party.name}`}
+              aria-label={`${muted ? 'Unmute' : 'Mute'} ${party.name}`}
+              title={party.muted === null ? 'Mute state not yet known' : undefined}
               disabled={pending !== undefined}
               onClick={() => {
-                handlers.onFlag(conversationId, party, party.muted ? 'unmute' : 'mute');
+                handlers.onFlag(conversationId, party, muted ? 'unmute' : 'mute');
               }}
             >
-              {pending === 'mute' || pending === 'unmute' ? pendingLabel(pending) : party.muted ? 'Unmute' : 'Mute'}
+              {pending === 'mute' || pending === 'unmute' ? pendingLabel(pending) : muted ? 'Unmute' : 'Mute'}
             </button>
             <button
               type="button"
               className="secondary small"
-              aria-label={`${party.held ? 'Resume' : 'Hold'} ${party.name}`}
+              aria-label={`${held ? 'Resume' : 'Hold'} ${party.name}`}
+              title={party.held === null ? 'Hold state not yet known' : undefined}
               disabled={pending !== undefined}
               onClick={() => {
-                handlers.onFlag(conversationId, party, party.held ? 'unhold' : 'hold');
+                handlers.onFlag(conversationId, party, held ? 'unhold' : 'hold');
               }}
             >
-              {pending === 'hold' || pending === 'unhold' ? pendingLabel(pending) : party.held ? 'Resume' : 'Hold'}
+              {pending === 'hold' || pending === 'unhold' ? pendingLabel(pending) : held ? 'Resume' : 'Hold'}
             </button>
             <button
               type="button"

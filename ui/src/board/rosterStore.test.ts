@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationView, RosterEvent, RosterSnapshot } from '../platform';
-import { LIVE, T0, conversation, demoBoard, party, snapshot } from '../test/fixtures';
+import { LIVE, T0, connectionView, conversation, demoBoard, party, snapshot } from '../test/fixtures';
 import { RosterStore, reuse, type RosterSource } from './rosterStore';
 
 class FakeSource implements RosterSource {
@@ -119,7 +119,7 @@ describe('RosterStore', () => {
       changes: [
         {
           kind: 'connection',
-          connection: { state: 'reconnecting', staleSinceMs: T0, retryInMs: 2000, detail: 'socket lost', sessionExpired: false },
+          connection: connectionView({ state: 'reconnecting', staleSinceMs: T0, retryInMs: 2000, detail: 'socket lost' }),
         },
       ],
     });

@@ -3,7 +3,14 @@
 // keep their object identity so memoised rows skip rendering; selectors only read, never allocate.
 import { useCallback, useSyncExternalStore } from 'react';
 import { asCommandError, type CommandError } from '../platform';
-import type { ConnectionView, ConversationView, PartyView, RosterEvent, RosterSnapshot } from '../platform';
+import type {
+  BoardCompleteness,
+  ConnectionView,
+  ConversationView,
+  PartyView,
+  RosterEvent,
+  RosterSnapshot,
+} from '../platform';
 
 /** Where the store gets its data: the platform functions in the app, fakes in tests. */
 export interface RosterSource {
@@ -18,6 +25,8 @@ export interface BoardState {
   /** Conversation ids, oldest call first (new calls append, so rows do not jump). */
   readonly order: readonly string[];
   readonly connection: ConnectionView;
+  /** When the current connection status arrived (ms since the Unix epoch): the base of its countdowns. */
+  readonly connectionAtMs: number;
   /** Sequence number of the last batch applied. */
   readonly seq: number;
   /** How many times a gap (or a failure to apply) made the store re-read the whole board. */
@@ -27,7 +36,25 @@ export interface BoardState {
 /** Applying a batch is cheap, but rendering is not: 75 ms batches keep 200 updates/s to ~13 renders/s. */
 export const DEFAULT_FLUSH_MS = 75;
 
-const IDLE: ConnectionView = { state: 'idle', staleSinceMs: null, retryInMs: null, detail: null, sessionExpired: false };
+const EMPTY: BoardCompleteness = {
+  discovered: 0,
+  held: 0,
+  fullDetail: 0,
+  unread: 0,
+  retryInMs: null,
+  complete: false,
+  missingPermissions: [],
+  notices: [],
+};
+
+const IDLE: ConnectionView = {
+  state: 'idle',
+  staleSinceMs: null,
+  retryInMs: null,
+  detail: null,
+  sessionExpired: false,
+  completeness: EMPTY,
+};
 
 function initialState(): BoardState {
   return {
@@ -36,6 +63,7 @@ function initialState(): BoardState {
     byId: new Map(),
     order: [],
     connection: IDLE,
+    connectionAtMs: 0,
     seq: 0,
     resyncs: 0,
   };
@@ -53,12 +81,26 @@ function sameParty(a: PartyView, b: PartyView): boolean {
     a.status === b.status &&
     a.actionable === b.actionable &&
     a.connectedSinceMs === b.connectedSinceMs &&
-    a.endedAtMs === b.endedAtMs
+    a.endedAtMs === b.endedAtMs &&
+    a.userId === b.userId
   );
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function sameCompleteness(a: BoardCompleteness, b: BoardCompleteness): boolean {
+  return (
+    a.discovered === b.discovered &&
+    a.held === b.held &&
+    a.fullDetail === b.fullDetail &&
+    a.unread === b.unread &&
+    a.retryInMs === b.retryInMs &&
+    a.complete === b.complete &&
+    sameStrings(a.missingPermissions, b.missingPermissions) &&
+    sameStrings(a.notices, b.notices)
+  );
 }
 
 function sameConnection(a: ConnectionView, b: ConnectionView): boolean {
@@ -67,7 +109,8 @@ function sameConnection(a: ConnectionView, b: ConnectionView): boolean {
     a.staleSinceMs === b.staleSinceMs &&
     a.retryInMs === b.retryInMs &&
     a.detail === b.detail &&
-    a.sessionExpired === b.sessionExpired
+    a.sessionExpired === b.sessionExpired &&
+    sameCompleteness(a.completeness, b.completeness)
   );
 }
 
@@ -93,7 +136,9 @@ export function reuse(prev: ConversationView | undefined, next: ConversationView
     prev.id === next.id &&
     prev.startedAtMs === next.startedAtMs &&
     prev.isConference === next.isConference &&
-    sameStrings(prev.queueIds, next.queueIds)
+    prev.fullDetail === next.fullDetail &&
+    sameStrings(prev.queueIds, next.queueIds) &&
+    sameStrings(prev.watchedUserIds, next.watchedUserIds)
   ) {
     return prev;
   }
@@ -236,7 +281,8 @@ export class RosterStore {
       if (seq !== this.state.seq) this.state = { ...this.state, seq }; // no render needed
       return;
     }
-    this.set({ ...this.state, byId: nextById, order, connection, seq });
+    const connectionAtMs = connection === this.state.connection ? this.state.connectionAtMs : Date.now();
+    this.set({ ...this.state, byId: nextById, order, connection, connectionAtMs, seq });
   }
 
   private async resync(): Promise<void> {
@@ -263,12 +309,14 @@ export class RosterStore {
       byId.set(conversation.id, reuse(this.state.byId.get(conversation.id), conversation));
     }
     const fresh = orderOf(byId);
+    const connectionSame = sameConnection(this.state.connection, snapshot.connection);
     this.set({
       status: 'ready',
       error: undefined,
       byId,
       order: sameStrings(fresh, this.state.order) ? this.state.order : fresh,
-      connection: sameConnection(this.state.connection, snapshot.connection) ? this.state.connection : snapshot.connection,
+      connection: connectionSame ? this.state.connection : snapshot.connection,
+      connectionAtMs: connectionSame ? this.state.connectionAtMs : Date.now(),
       seq: snapshot.seq,
       resyncs: this.state.resyncs + (isResync ? 1 : 0),
     });
@@ -297,6 +345,7 @@ export function useRoster<T>(store: RosterStore, select: (state: BoardState) => 
 export const selectOrder = (s: BoardState) => s.order;
 export const selectById = (s: BoardState) => s.byId;
 export const selectConnection = (s: BoardState) => s.connection;
+export const selectConnectionAt = (s: BoardState) => s.connectionAtMs;
 export const selectStatus = (s: BoardState) => s.status;
 export const selectError = (s: BoardState) => s.error;
 

@@ -46,7 +46,8 @@ const STATE_LABELS: Record<string, string> = {
   terminated: 'Ended',
   parked: 'Parked',
   scheduled: 'Scheduled',
-  unknown: 'Unknown',
+  // Built from analytics data: the state arrives with the next event or read.
+  unknown: 'Not yet known',
 };
 
 /** A leg state as a word people use. */
@@ -71,4 +72,14 @@ export function listNames(names: readonly string[]): string {
   if (names.length === 0) return 'nobody';
   if (names.length === 1) return names[0] ?? '';
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
+}
+
+/** A count for people: `1,000`. */
+export function formatCount(n: number): string {
+  return n.toLocaleString();
+}
+
+/** "1 call", "2 calls". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

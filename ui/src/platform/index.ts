@@ -12,6 +12,7 @@ import type {
   ListQueuesResponse,
   RosterEvent,
   RosterSnapshot,
+  SelectQueuesRequest,
   SelectQueuesResponse,
   SessionInfoResponse,
   SignInRequest,
@@ -52,9 +53,12 @@ export function listQueues(filter: string): Promise<ListQueuesResponse> {
   return invoke('list_queues', { request: { filter } });
 }
 
-/** Chooses the queues the board watches (remembered between runs). */
-export function selectQueues(queueIds: string[]): Promise<SelectQueuesResponse> {
-  return invoke('select_queues', { request: { queueIds } });
+/**
+ * Chooses the queues and people the board watches (remembered between runs). People matter for bridges
+ * dialled directly: those carry no queue and only show on the people's own topics.
+ */
+export function selectQueues(request: SelectQueuesRequest): Promise<SelectQueuesResponse> {
+  return invoke('select_queues', { request });
 }
 
 /**

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CommandError, QueueInfo } from '../platform';
 import { FakeBackend, ipcError } from '../test/fixtures';
-import { Queues } from './Queues';
+import { Queues, type WatchedPeople } from './Queues';
 
 afterEach(() => {
   FakeBackend.reset();
@@ -21,7 +21,7 @@ function listing(args: Record<string, unknown>, selected: QueueInfo[] = []) {
 }
 
 function renderQueues(backend: FakeBackend, withCancel = false) {
-  const onChosen = vi.fn<(queues: QueueInfo[]) => void>();
+  const onChosen = vi.fn<(queues: QueueInfo[], people: WatchedPeople) => void>();
   const onSessionLost = vi.fn<(error: CommandError) => void>();
   render(
     <Queues onChosen={onChosen} onSessionLost={onSessionLost} {...(withCancel ? { onCancel: () => undefined } : {})} />,
@@ -41,7 +41,7 @@ describe('queue picker', () => {
     );
     expect(await screen.findByRole('checkbox', { name: 'Billing' })).toBeInTheDocument();
     expect(screen.getByRole('group', { name: '4 queues found' })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Choose at least one queue' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Choose a queue or a person' })).toBeDisabled();
 
     fireEvent.change(screen.getByLabelText('Search queues'), { target: { value: 'su' } });
     await waitFor(() => {
@@ -51,18 +51,23 @@ describe('queue picker', () => {
     fireEvent.change(screen.getByLabelText('Search queues'), { target: { value: 'sal' } });
     fireEvent.click(await screen.findByRole('checkbox', { name: 'Sales' }));
 
-    const chosen = screen.getByRole('list');
+    const chosen = screen.getByRole('list', { name: 'Chosen queues' });
     expect(within(chosen).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Sales×', 'Support×']);
     expect(backend.argsOf('list_queues').map((a) => (a.request as { filter: string }).filter)).toEqual(['', 'su', 'sal']);
 
     fireEvent.click(screen.getByRole('button', { name: 'Show live calls' }));
     await waitFor(() => {
-      expect(onChosen).toHaveBeenCalledWith([
-        { id: 'q-sales', name: 'Sales' },
-        { id: 'q-support', name: 'Support' },
-      ]);
+      expect(onChosen).toHaveBeenCalledWith(
+        [
+          { id: 'q-sales', name: 'Sales' },
+          { id: 'q-support', name: 'Support' },
+        ],
+        { people: [], watchSelf: false, watchQueuePeople: false },
+      );
     });
-    expect(backend.argsOf('select_queues')).toEqual([{ request: { queueIds: ['q-support', 'q-sales'] } }]);
+    expect(backend.argsOf('select_queues')).toEqual([
+      { request: { queueIds: ['q-support', 'q-sales'], userIds: [], watchSelf: false, watchQueuePeople: false } },
+    ]);
   });
 
   it('starts from the remembered choice, which can be removed', async () => {

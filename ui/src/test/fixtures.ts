@@ -2,6 +2,7 @@
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type {
   ActionResult,
+  BoardCompleteness,
   CommandName,
   ConnectionView,
   ConversationView,
@@ -27,6 +28,7 @@ export function party(overrides: Partial<PartyView> & { participantId: string; n
     actionable: true,
     connectedSinceMs: T0,
     endedAtMs: null,
+    userId: null,
     ...overrides,
   };
 }
@@ -37,10 +39,47 @@ export function conversation(
   overrides: Partial<ConversationView> = {},
 ): ConversationView {
   const live = parties.filter((p) => p.status === 'live' && p.purpose !== 'acd').length;
-  return { id, queueIds: ['q-support'], startedAtMs: T0, isConference: live > 2, parties, ...overrides };
+  return {
+    id,
+    queueIds: ['q-support'],
+    startedAtMs: T0,
+    isConference: live > 2,
+    fullDetail: true,
+    watchedUserIds: [],
+    parties,
+    ...overrides,
+  };
 }
 
-export const LIVE: ConnectionView = { state: 'live', staleSinceMs: null, retryInMs: null, detail: null, sessionExpired: false };
+/** A complete board of `n` calls (what Rust sends while live). */
+export function completeness(overrides: Partial<BoardCompleteness> = {}): BoardCompleteness {
+  return {
+    discovered: 2,
+    held: 2,
+    fullDetail: 2,
+    unread: 0,
+    retryInMs: null,
+    complete: true,
+    missingPermissions: [],
+    notices: [],
+    ...overrides,
+  };
+}
+
+/** A connection status; live and complete unless overridden. */
+export function connectionView(overrides: Partial<ConnectionView> = {}): ConnectionView {
+  return {
+    state: 'live',
+    staleSinceMs: null,
+    retryInMs: null,
+    detail: null,
+    sessionExpired: false,
+    completeness: completeness(),
+    ...overrides,
+  };
+}
+
+export const LIVE: ConnectionView = connectionView();
 
 /** A three-way conference (customer, Jane the agent, an external consultant) plus a two-party call. */
 export function demoBoard(): ConversationView[] {

@@ -35,3 +35,10 @@ if (!('showModal' in dialog) || typeof dialog.showModal !== 'function') {
     this.dispatchEvent(new Event('close'));
   };
 }
+
+// jsdom lays nothing out, so it has no scrollIntoView; the board calls it when the keyboard moves to a call.
+if (typeof Element.prototype.scrollIntoView !== 'function') {
+  Element.prototype.scrollIntoView = function scrollIntoView() {
+    // Nothing to scroll in jsdom.
+  };
+}
