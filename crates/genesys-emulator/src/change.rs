@@ -99,6 +99,30 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The conversation an existing-call change acts on (`None` for a new call).
+    pub fn conversation_id(&self) -> Option<&str> {
+        match self {
+            Change::Create(_) => None,
+            Change::Join {
+                conversation_id, ..
+            }
+            | Change::Update {
+                conversation_id, ..
+            }
+            | Change::EndCommunication {
+                conversation_id, ..
+            }
+            | Change::Leave {
+                conversation_id, ..
+            }
+            | Change::End {
+                conversation_id, ..
+            } => Some(conversation_id),
+        }
+    }
+}
+
 /// Why a change cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChangeError {
@@ -189,8 +213,17 @@ impl World {
     /// conversation snapshot to its queue and user topics. Returns the conversation id.
     pub fn change(&mut self, change: Change) -> Result<String, ChangeError> {
         let now = Utc::now();
+        let before = change
+            .conversation_id()
+            .and_then(|id| self.conversations.get(id))
+            .filter(|c| c.is_active())
+            .cloned();
         let id = match change {
-            Change::Create(req) => self.create(req, now)?,
+            Change::Create(req) => {
+                let id = self.create(req, now)?;
+                self.history.created(&id, now);
+                id
+            }
             Change::Join {
                 conversation_id,
                 party,
@@ -277,6 +310,9 @@ impl World {
         };
         if let Some(conv) = self.conversations.get_mut(&id) {
             conv.version += 1;
+        }
+        if let Some(before) = before {
+            self.history.changed(before, now, self.analytics.lag);
         }
         self.publish(&id);
         Ok(id)

@@ -72,6 +72,11 @@ pub struct EmulatorConfig {
     pub rate_limit_per_minute: u32,
     /// Extra latency added to every non-control request.
     pub latency: Duration,
+    /// How stale the analytics conversation details are (the platform's details are near-real-time,
+    /// not instant); changes newer than this are not visible to the details query yet.
+    pub analytics_lag: Duration,
+    /// Deepest result the details query pages to (`pageNumber * pageSize`); deeper pages are 400.
+    pub analytics_max_results: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -87,6 +92,8 @@ impl Default for EmulatorConfig {
             token_ttl: Duration::from_secs(86_400),
             rate_limit_per_minute: 300,
             latency: Duration::ZERO,
+            analytics_lag: Duration::from_millis(3000),
+            analytics_max_results: 100_000,
         }
     }
 }

@@ -17,8 +17,9 @@ use crate::change::{NewCallRequest, PartyRequest};
 use crate::config::ScenarioName;
 use crate::errors::ApiError;
 use crate::faults::{ActiveFault, FaultSpec};
-use crate::model::OAuthClient;
-use crate::world::{Shared, World, WorldHandle};
+use crate::history::AnalyticsSettings;
+use crate::model::{OAuthClient, User};
+use crate::world::{Shared, UserInfo, World, WorldHandle};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -29,7 +30,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/conversations/{c}/participants", post(join))
         .route("/conversations/{c}/participants/{p}/leave", post(leave))
         .route("/conversations/{c}/end", post(end))
-        .route("/users", get(users))
+        .route("/users", get(users).post(upsert_user_route))
+        .route("/analytics", get(get_analytics).post(set_analytics))
         .route("/queues", get(queues))
         .route("/churn", get(get_churn).post(set_churn))
         .route("/requests", get(requests).delete(clear_requests))
@@ -164,6 +166,126 @@ async fn users(State(shared): State<Arc<Shared>>) -> Json<Value> {
 
 async fn queues(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({ "entities": handle(&shared).queues() }))
+}
+
+async fn upsert_user_route(
+    State(shared): State<Arc<Shared>>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: UserRequest = parse(&body, false)?;
+    let user = handle(&shared)
+        .upsert_user(req)
+        .map_err(ApiError::bad_request)?;
+    Ok(Json(serde_json::to_value(user).unwrap_or_default()))
+}
+
+/// A user to add, or to change by email, through the control plane (for permission tests).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRequest {
+    /// Matched case-insensitively against existing users; a new email adds a user.
+    pub email: String,
+    /// Display name (default: the part of the email before `@` for a new user; kept otherwise).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The user's permissions, replacing the old ones (required for a new user).
+    #[serde(default)]
+    pub permissions: Option<Vec<String>>,
+    /// Queue memberships, replacing the old ones (default: none for a new user; kept otherwise).
+    #[serde(default)]
+    pub queue_ids: Option<Vec<String>>,
+}
+
+/// Adds or changes a user; returns the result.
+pub(crate) fn upsert_user(w: &mut World, req: UserRequest) -> Result<UserInfo, String> {
+    let email = req.email.trim().to_owned();
+    if !email.contains('@') {
+        return Err("email is required (name@domain)".into());
+    }
+    if let Some(qs) = &req.queue_ids {
+        if let Some(q) = qs.iter().find(|q| !w.queues.contains_key(*q)) {
+            return Err(format!("unknown queue {q}"));
+        }
+    }
+    let existing = w.user_by_email(&email).map(|u| u.id.clone());
+    let id = match existing {
+        Some(id) => id,
+        None => {
+            let Some(permissions) = req.permissions.clone() else {
+                return Err("permissions are required for a new user".into());
+            };
+            let id = crate::ids::name_uuid(&format!("control-plane-user:{}", email.to_lowercase()));
+            let name = req
+                .name
+                .clone()
+                .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+            w.users.insert(
+                id.clone(),
+                User {
+                    id: id.clone(),
+                    name,
+                    email: email.clone(),
+                    title: "Test User".to_owned(),
+                    department: "Testing".to_owned(),
+                    role: "Custom".to_owned(),
+                    permissions,
+                    queue_ids: Vec::new(),
+                },
+            );
+            w.user_order.push(id.clone());
+            id
+        }
+    };
+    let Some(u) = w.users.get_mut(&id) else {
+        return Err("user vanished".into());
+    };
+    if let Some(n) = req.name {
+        u.name = n;
+    }
+    if let Some(p) = req.permissions {
+        u.permissions = p;
+    }
+    if let Some(q) = req.queue_ids {
+        u.queue_ids = q;
+    }
+    Ok(UserInfo {
+        id: u.id.clone(),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        permissions: u.permissions.clone(),
+        queue_ids: u.queue_ids.clone(),
+    })
+}
+
+/// New analytics settings; absent fields stay as they are.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsRequest {
+    /// How stale the details query is, in milliseconds.
+    #[serde(default)]
+    pub lag_ms: Option<u64>,
+    /// Deepest result a details page may reach (`pageNumber * pageSize`).
+    #[serde(default)]
+    pub max_results: Option<usize>,
+}
+
+fn analytics_json(a: AnalyticsSettings) -> Value {
+    json!({"lagMs": a.lag.num_milliseconds(), "maxResults": a.max_results})
+}
+
+async fn get_analytics(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(analytics_json(shared.lock().analytics))
+}
+
+async fn set_analytics(
+    State(shared): State<Arc<Shared>>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: AnalyticsRequest = parse(&body, false)?;
+    let a = handle(&shared)
+        .set_analytics(req)
+        .map_err(ApiError::bad_request)?;
+    Ok(Json(analytics_json(a)))
 }
 
 #[derive(Deserialize)]
@@ -360,10 +482,12 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let w = shared.lock();
     let active = w.conversations.values().filter(|c| c.is_active()).count();
     let channels = w.notifier.len();
+    let snapshots = w.history.snapshots();
     drop(w);
     Json(json!({
         "events": h.event_stats(),
         "conversations": {"active": active},
+        "analyticsSnapshots": snapshots,
         "channels": channels,
     }))
 }

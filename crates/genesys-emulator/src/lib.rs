@@ -13,6 +13,7 @@ mod control;
 mod errors;
 mod factory;
 mod faults;
+mod history;
 mod ids;
 pub(crate) mod middleware;
 mod model;
@@ -36,8 +37,9 @@ use tokio::task::JoinHandle;
 
 pub use change::{Change, ChangeError, LegUpdate, NewCallRequest, PartyRequest, TargetState};
 pub use config::{EmulatorConfig, ScenarioName};
-pub use control::ClientRequest;
+pub use control::{AnalyticsRequest, ClientRequest, UserRequest};
 pub use faults::{ActiveFault, FaultSpec};
+pub use history::AnalyticsSettings;
 pub use model::LegState;
 pub use scenario::{
     AGENT_COUNT, CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, OBSERVER_EMAIL,

@@ -43,6 +43,13 @@ struct Args {
     /// Latency added to every API and login request, in milliseconds.
     #[arg(long = "latency-ms", default_value_t = 0)]
     latency_ms: u64,
+    /// How old the analytics conversation details are, in milliseconds (changes newer than this
+    /// are not visible to the details query yet).
+    #[arg(long = "analytics-lag-ms", default_value_t = 3000)]
+    analytics_lag_ms: u64,
+    /// Deepest result the details query pages to (pageNumber * pageSize); deeper pages are 400.
+    #[arg(long = "analytics-max-results", default_value_t = 100_000)]
+    analytics_max_results: usize,
 }
 
 fn parse_scenario(s: &str) -> Result<ScenarioName, String> {
@@ -105,6 +112,8 @@ async fn main() -> ExitCode {
         token_ttl: Duration::from_secs(args.token_ttl_secs.max(1)),
         rate_limit_per_minute: args.rate_limit,
         latency: Duration::from_millis(args.latency_ms),
+        analytics_lag: Duration::from_millis(args.analytics_lag_ms),
+        analytics_max_results: args.analytics_max_results.max(1),
     };
     let stop = stop_signal();
     let emulator = match genesys_emulator::start(config).await {

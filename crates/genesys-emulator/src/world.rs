@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use crate::change::{Change, ChangeError, NewCallRequest, PartyRequest};
 use crate::config::{EmulatorConfig, ScenarioName};
 use crate::faults::{ActiveFault, FaultSpec, Faults};
+use crate::history::{AnalyticsSettings, History};
 use crate::model::{Conversation, OAuthClient, Queue, User};
 use crate::notify::Notifier;
 use crate::render::{self, Names};
@@ -94,6 +95,10 @@ pub struct World {
     pub events_published: u64,
     pub events_delivered: u64,
     pub events_dropped: u64,
+    /// Recent conversation states, for the lagging analytics details.
+    pub history: History,
+    /// Lag and paging depth of the analytics details (runtime-settable).
+    pub analytics: AnalyticsSettings,
 }
 
 impl World {
@@ -119,6 +124,8 @@ impl World {
             events_published: 0,
             events_delivered: 0,
             events_dropped: 0,
+            history: History::default(),
+            analytics: AnalyticsSettings::default(),
         };
         w.install(data);
         w
@@ -141,6 +148,7 @@ impl World {
             .map(|c| (c.id.clone(), c))
             .collect();
         self.rng = data.rng;
+        self.history.clear();
         self.faults = Faults::new(self.seed);
         let users = &self.users;
         self.tokens.retain_users(|u| users.contains_key(u));
@@ -202,7 +210,8 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new(config: EmulatorConfig, base_url: String, shutdown: watch::Receiver<bool>) -> Self {
-        let world = World::new(config.scenario, config.seed, config.conversations);
+        let mut world = World::new(config.scenario, config.seed, config.conversations);
+        world.analytics = AnalyticsSettings::from_config(&config);
         let (churn, _) = watch::channel(config.churn_per_minute);
         Self {
             world: Mutex::new(world),
@@ -398,6 +407,7 @@ impl WorldHandle {
         let mut w = self.shared.lock();
         let (s, seed, n) = (w.scenario, w.seed, w.load_count);
         w.load(s, seed, n);
+        w.analytics = AnalyticsSettings::from_config(&self.shared.config);
     }
 
     /// Loads another scenario.
@@ -418,6 +428,38 @@ impl WorldHandle {
             delivered: w.events_delivered,
             dropped: w.events_dropped,
         }
+    }
+
+    /// Adds a user, or changes one found by email (e.g. a user without
+    /// `analytics:conversationDetail:view` for permission tests); reset removes it again.
+    pub fn upsert_user(&self, req: crate::control::UserRequest) -> Result<UserInfo, String> {
+        crate::control::upsert_user(&mut self.shared.lock(), req)
+    }
+
+    /// Changes the analytics details lag and/or maximum result depth at runtime (until reset).
+    pub fn set_analytics(
+        &self,
+        req: crate::control::AnalyticsRequest,
+    ) -> Result<AnalyticsSettings, String> {
+        let mut w = self.shared.lock();
+        if let Some(ms) = req.lag_ms {
+            if ms > 86_400_000 {
+                return Err("lagMs must be at most 86400000".into());
+            }
+            w.analytics.lag = chrono::Duration::milliseconds(ms as i64);
+        }
+        if let Some(m) = req.max_results {
+            if m == 0 {
+                return Err("maxResults must be at least 1".into());
+            }
+            w.analytics.max_results = m;
+        }
+        Ok(w.analytics)
+    }
+
+    /// The analytics details lag and maximum result depth in force.
+    pub fn analytics(&self) -> AnalyticsSettings {
+        self.shared.lock().analytics
     }
 
     /// Registers or replaces an OAuth client (e.g. a loopback redirect URI on a random port).

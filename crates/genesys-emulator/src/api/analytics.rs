@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::{json_body, require_any, value_text};
 use crate::errors::ApiError;
-use crate::model::{Conversation, LegState, Participant};
+use crate::model::{Communication, Conversation, LegState, Participant};
 use crate::render::fmt_time;
 use crate::scenario::{
     HOME_DIVISION_ID, PERM_CONVERSATION_DETAIL, PERM_QUEUE_OBSERVATION, members,
@@ -398,87 +398,115 @@ fn analytics_disconnect(t: &str) -> &'static str {
     }
 }
 
-/// Segment rows of a participant (one session per communication).
-struct SegmentRow {
-    json: Value,
-    queue_id: Option<String>,
-    ended: bool,
-    segment_type: &'static str,
+/// The conference bridge id every session of a conversation shares (a stable id derived from
+/// the conversation id: the platform's `mediaBridgeId` is not the conversation id).
+fn media_bridge_id(c: &Conversation) -> String {
+    crate::ids::name_uuid(&format!("media-bridge:{}", c.id))
 }
 
-fn sessions(c: &Conversation, p: &Participant, conference: bool) -> (Vec<Value>, Vec<SegmentRow>) {
-    let mut sessions = Vec::new();
-    let mut rows = Vec::new();
-    for call in &p.calls {
-        let mut segs: Vec<SegmentRow> = Vec::new();
-        let mut push = |kind: &'static str,
-                        start: DateTime<Utc>,
-                        end: Option<DateTime<Utc>>,
-                        dt: Option<&str>| {
-            let mut s = json!({"segmentStart": fmt_time(start), "segmentType": kind, "conference": conference});
-            if let Some(e) = end {
-                s["segmentEnd"] = fmt_time(e).into();
-            }
-            if let Some(q) = &p.queue_id {
-                s["queueId"] = q.clone().into();
-            }
-            if let Some(d) = dt {
-                s["disconnectType"] = analytics_disconnect(d).into();
-            }
-            segs.push(SegmentRow {
-                json: s,
-                queue_id: p.queue_id.clone(),
-                ended: end.is_some(),
-                segment_type: kind,
-            });
-        };
-        let ended = call.disconnected_time;
-        if let Some(alert) = call.start_alerting_time {
-            if call.connected_time.is_some()
-                || !call.state.is_live()
-                || call.state == LegState::Alerting
-            {
-                let end = call.connected_time.or(ended);
-                let dt = if call.connected_time.is_none() {
+/// One analytics segment of one session, before rendering.
+struct Segment<'a> {
+    kind: &'static str,
+    start: DateTime<Utc>,
+    /// `None` while the segment is open (the JSON then has no `segmentEnd`).
+    end: Option<DateTime<Utc>>,
+    disconnect_type: Option<&'a str>,
+    /// The leg's mute flag (no mute history is kept: open segments show the current mute,
+    /// closed ones the leg's last; alert segments are never muted).
+    muted: bool,
+}
+
+/// The segments of one communication (`alert`, `interact`, `hold`).
+fn segments(call: &Communication) -> Vec<Segment<'_>> {
+    let mut segs = Vec::new();
+    let ended = call.disconnected_time;
+    if let Some(alert) = call.start_alerting_time {
+        if call.connected_time.is_some()
+            || !call.state.is_live()
+            || call.state == LegState::Alerting
+        {
+            segs.push(Segment {
+                kind: "alert",
+                start: alert,
+                end: call.connected_time.or(ended),
+                disconnect_type: if call.connected_time.is_none() {
                     call.disconnect_type.as_deref()
                 } else {
                     None
-                };
-                push("alert", alert, end, dt);
-            }
+                },
+                muted: false,
+            });
         }
-        if let Some(conn) = call.connected_time {
-            let end = call.start_hold_time.or(ended);
-            let dt = if call.start_hold_time.is_none() {
+    }
+    if let Some(conn) = call.connected_time {
+        segs.push(Segment {
+            kind: "interact",
+            start: conn,
+            end: call.start_hold_time.or(ended),
+            disconnect_type: if call.start_hold_time.is_none() {
                 call.disconnect_type.as_deref()
             } else {
                 None
-            };
-            push("interact", conn, end, dt);
-            if let Some(hold) = call.start_hold_time {
-                push("hold", hold, ended, call.disconnect_type.as_deref());
-            }
-        }
-        let mut session = json!({
-            "sessionId": call.id,
-            "mediaType": "voice",
-            "direction": call.direction,
-            "ani": p.ani,
-            "dnis": p.dnis,
-            "addressFrom": p.ani,
-            "addressTo": p.dnis,
-            "addressSelf": call.self_address,
-            "addressOther": call.other_address,
-            "provider": "Edge",
-            "segments": segs.iter().map(|s| s.json.clone()).collect::<Vec<_>>(),
+            },
+            muted: call.muted,
         });
-        if conference {
-            session["mediaBridgeId"] = c.id.clone().into();
+        if let Some(hold) = call.start_hold_time {
+            segs.push(Segment {
+                kind: "hold",
+                start: hold,
+                end: ended,
+                disconnect_type: call.disconnect_type.as_deref(),
+                muted: call.muted,
+            });
         }
-        sessions.push(session);
-        rows.extend(segs);
     }
-    (sessions, rows)
+    segs
+}
+
+fn segment_json(s: &Segment<'_>, p: &Participant, conference: bool) -> Value {
+    let mut v = json!({
+        "segmentStart": fmt_time(s.start),
+        "segmentType": s.kind,
+        "conference": conference,
+        "audioMuted": s.muted,
+    });
+    if let Some(e) = s.end {
+        v["segmentEnd"] = fmt_time(e).into();
+    }
+    if let Some(q) = &p.queue_id {
+        v["queueId"] = q.clone().into();
+    }
+    if let Some(d) = s.disconnect_type {
+        v["disconnectType"] = analytics_disconnect(d).into();
+    }
+    v
+}
+
+/// One session per communication (`sessionId` is the `calls[].id`).
+fn sessions_json(p: &Participant, conference: bool, bridge: &str) -> Vec<Value> {
+    p.calls
+        .iter()
+        .map(|call| {
+            let segs: Vec<Value> = segments(call)
+                .iter()
+                .map(|s| segment_json(s, p, conference))
+                .collect();
+            json!({
+                "sessionId": call.id,
+                "mediaType": "voice",
+                "direction": call.direction,
+                "ani": p.ani,
+                "dnis": p.dnis,
+                "addressFrom": p.ani,
+                "addressTo": p.dnis,
+                "addressSelf": call.self_address,
+                "addressOther": call.other_address,
+                "provider": "Edge",
+                "mediaBridgeId": bridge,
+                "segments": segs,
+            })
+        })
+        .collect()
 }
 
 fn is_conference(c: &Conversation) -> bool {
@@ -489,20 +517,20 @@ fn is_conference(c: &Conversation) -> bool {
         >= 3
 }
 
-fn analytics_conversation(c: &Conversation) -> (Value, Vec<(&Participant, SegmentRow)>) {
+/// The `AnalyticsConversationWithoutAttributes` of a conversation (`participantId` is the
+/// Conversations API participant id).
+fn analytics_conversation(c: &Conversation) -> Value {
     let conference = is_conference(c);
-    let mut all_rows = Vec::new();
+    let bridge = media_bridge_id(c);
     let participants: Vec<Value> = c
         .participants
         .iter()
         .map(|p| {
-            let (sessions, rows) = sessions(c, p, conference);
-            all_rows.extend(rows.into_iter().map(|r| (p, r)));
             let mut v = json!({
                 "participantId": p.id,
                 "participantName": p.name,
                 "purpose": p.purpose,
-                "sessions": sessions,
+                "sessions": sessions_json(p, conference, &bridge),
             });
             if let Some(u) = &p.user_id {
                 v["userId"] = u.clone().into();
@@ -510,12 +538,13 @@ fn analytics_conversation(c: &Conversation) -> (Value, Vec<(&Participant, Segmen
             v
         })
         .collect();
+    let customer = c.participants.iter().any(|p| p.purpose == "customer");
     let mut v = json!({
         "conversationId": c.id,
         "conversationStart": fmt_time(c.start_time),
-        "originatingDirection": "inbound",
-        "conversationInitiator": "customer",
-        "customerParticipation": c.participants.iter().any(|p| p.purpose == "customer"),
+        "originatingDirection": if customer { "inbound" } else { "outbound" },
+        "conversationInitiator": if customer { "customer" } else { "agent" },
+        "customerParticipation": customer,
         "divisionIds": [HOME_DIVISION_ID],
         "participants": participants,
     });
@@ -533,12 +562,31 @@ fn analytics_conversation(c: &Conversation) -> (Value, Vec<(&Participant, Segmen
             v["conferenceStart"] = fmt_time(t).into();
         }
     }
-    (v, all_rows)
+    v
+}
+
+fn originating_direction(c: &Conversation) -> &'static str {
+    if c.participants.iter().any(|p| p.purpose == "customer") {
+        "inbound"
+    } else {
+        "outbound"
+    }
+}
+
+fn bad_interval(s: &str, why: &str) -> ApiError {
+    ApiError::invalid_date(format!(
+        "Invalid interval [{s}]: {why}. Expected an ISO-8601 interval start/end, such as 2024-01-01T00:00:00.000Z/2024-01-02T00:00:00.000Z."
+    ))
 }
 
 fn parse_interval(obj: &Map<String, Value>) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
-    let Some(raw) = obj.get("interval") else {
-        return Err(ApiError::bad_request("interval is required."));
+    let raw = match obj.get("interval") {
+        None | Some(Value::Null) => {
+            return Err(ApiError::bad_request(
+                "interval is required (an ISO-8601 interval start/end).",
+            ));
+        }
+        Some(raw) => raw,
     };
     let Some(s) = raw.as_str() else {
         return Err(ApiError::invalid_date(
@@ -546,27 +594,33 @@ fn parse_interval(obj: &Map<String, Value>) -> Result<(DateTime<Utc>, DateTime<U
         ));
     };
     let parts: Vec<&str> = s.split('/').collect();
-    let parse = |t: &str| {
-        DateTime::parse_from_rfc3339(t)
+    if parts.len() != 2 {
+        return Err(bad_interval(s, "it is not of the form start/end"));
+    }
+    let parse = |t: &str, which: &str| {
+        DateTime::parse_from_rfc3339(t.trim())
             .map(|d| d.with_timezone(&Utc))
             .map_err(|_| {
-                ApiError::invalid_date(format!(
-                    "Invalid interval [{s}]: expected ISO-8601 start/end."
-                ))
+                bad_interval(
+                    s,
+                    &format!("the {which} [{t}] is not an ISO-8601 date-time"),
+                )
             })
     };
-    if parts.len() != 2 {
-        return Err(ApiError::invalid_date(format!(
-            "Invalid interval [{s}]: expected ISO-8601 start/end."
-        )));
-    }
-    let (a, b) = (parse(parts[0])?, parse(parts[1])?);
+    let (a, b) = (parse(parts[0], "start")?, parse(parts[1], "end")?);
     if a >= b {
-        return Err(ApiError::invalid_date(format!(
-            "Invalid interval [{s}]: start must be before end."
-        )));
+        return Err(bad_interval(s, "the start must be before the end"));
     }
     Ok((a, b))
+}
+
+/// API-FACTS §9.1: a conversation is in the results when its start falls on a UTC day the
+/// interval touches (end exclusive), not when its lifetime overlaps the interval.
+fn on_touched_day(start: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    let day = start.date_naive();
+    let first = from.date_naive();
+    let last = (to - chrono::Duration::nanoseconds(1)).date_naive();
+    first <= day && day <= last
 }
 
 fn filters(obj: &Map<String, Value>, field: &str) -> Result<Vec<Filter>, ApiError> {
@@ -593,6 +647,69 @@ const SEGMENT_DIMENSIONS: &[&str] = &[
     "segmentType",
     "conversationId",
 ];
+/// The largest details page the platform serves.
+const MAX_PAGE_SIZE: usize = 100;
+
+fn conversation_matches(c: &Conversation, conv_filters: &[Filter]) -> bool {
+    let end = c.end_time.map(fmt_time);
+    conv_filters.iter().all(|f| {
+        f.eval(&|pr: &Predicate| match pr.dimension.as_str() {
+            "conversationEnd" => test_value(pr, end.as_deref()),
+            "conversationId" => test_value(pr, Some(&c.id)),
+            "originatingDirection" => test_value(pr, Some(originating_direction(c))),
+            _ => pr.operator == "exists",
+        })
+    })
+}
+
+fn segments_match(c: &Conversation, seg_filters: &[Filter]) -> bool {
+    if seg_filters.is_empty() {
+        return true;
+    }
+    let rows: Vec<(&Participant, Segment<'_>)> = c
+        .participants
+        .iter()
+        .flat_map(|p| {
+            p.calls
+                .iter()
+                .flat_map(move |call| segments(call).into_iter().map(move |s| (p, s)))
+        })
+        .collect();
+    seg_filters.iter().all(|f| {
+        rows.iter().any(|(part, row)| {
+            f.eval(&|pr: &Predicate| match pr.dimension.as_str() {
+                "queueId" => test_value(pr, part.queue_id.as_deref()),
+                "mediaType" => test_value(pr, Some("voice")),
+                "segmentEnd" => test_value(pr, row.end.is_some().then_some("ended")),
+                "userId" => test_value(pr, part.user_id.as_deref()),
+                "purpose" => test_value(pr, Some(&part.purpose)),
+                "direction" => test_value(pr, Some(&part.direction)),
+                "segmentType" => test_value(pr, Some(row.kind)),
+                "conversationId" => test_value(pr, Some(&c.id)),
+                _ => false,
+            })
+        })
+    })
+}
+
+fn paging(obj: &Map<String, Value>) -> Result<(usize, usize), ApiError> {
+    let Some(pg) = obj.get("paging").filter(|v| !v.is_null()) else {
+        return Ok((25, 1));
+    };
+    let n = |k: &str, d: usize| match pg.get(k) {
+        None | Some(Value::Null) => Some(d),
+        Some(v) => v.as_u64().map(|x| x as usize),
+    };
+    match (n("pageSize", 25), n("pageNumber", 1)) {
+        (Some(s), Some(nr)) if (1..=MAX_PAGE_SIZE).contains(&s) && nr >= 1 => Ok((s, nr)),
+        (Some(s), _) if s > MAX_PAGE_SIZE => Err(ApiError::bad_request(format!(
+            "pageSize [{s}] is too large: the maximum page size is [{MAX_PAGE_SIZE}]."
+        ))),
+        _ => Err(ApiError::bad_request(format!(
+            "paging needs pageSize 1..{MAX_PAGE_SIZE} and pageNumber >= 1."
+        ))),
+    }
+}
 
 async fn conversation_details(
     State(shared): State<Arc<Shared>>,
@@ -637,69 +754,34 @@ async fn conversation_details(
             ));
         }
     };
-    let (page_size, page_number) = match obj.get("paging") {
-        None | Some(Value::Null) => (25usize, 1usize),
-        Some(pg) => {
-            let n = |k: &str, d: usize| {
-                pg.get(k)
-                    .map_or(Some(d), |v| v.as_u64().map(|x| x as usize))
-            };
-            match (n("pageSize", 25), n("pageNumber", 1)) {
-                (Some(s), Some(nr)) if (1..=100).contains(&s) && nr >= 1 => (s, nr),
-                _ => {
-                    return Err(ApiError::bad_request(
-                        "paging needs pageSize 1..100 and pageNumber >= 1.",
-                    ));
-                }
-            }
-        }
-    };
-    require_any(
-        &p,
-        &[
-            PERM_CONVERSATION_DETAIL,
-            "analytics:agentConversationDetail:view",
-        ],
-    )?;
-    let w = shared.lock();
-    let mut hits: Vec<(DateTime<Utc>, Value)> = Vec::new();
-    for c in w.ordered_conversations() {
-        if c.start_time >= to || c.end_time.is_some_and(|e| e <= from) {
+    let (page_size, page_number) = paging(&obj)?;
+    require_any(&p, DETAIL_PERMISSIONS)?;
+    let mut w = shared.lock();
+    let max = w.analytics.max_results;
+    if page_number.saturating_mul(page_size) > max {
+        return Err(ApiError::bad_request(format!(
+            "The requested page is too deep: pageNumber [{page_number}] with pageSize [{page_size}] \
+             reaches result [{}], past the maximum result depth of [{max}]. Narrow the interval or \
+             the filters instead of paging further.",
+            page_number.saturating_mul(page_size)
+        )));
+    }
+    let at = Utc::now() - w.analytics.lag;
+    w.history.prune_all(at);
+    let w = &*w;
+    let mut hits: Vec<&Conversation> = Vec::new();
+    for current in w.ordered_conversations() {
+        let Some(c) = w.history.view(current, at) else {
             continue;
-        }
-        let end = c.end_time.map(fmt_time);
-        let conv_ok = conv_filters.iter().all(|f| {
-            f.eval(&|pr: &Predicate| match pr.dimension.as_str() {
-                "conversationEnd" => test_value(pr, end.as_deref()),
-                "conversationId" => test_value(pr, Some(&c.id)),
-                "originatingDirection" => test_value(pr, Some("inbound")),
-                _ => pr.operator == "exists",
-            })
-        });
-        if !conv_ok {
-            continue;
-        }
-        let (json, rows) = analytics_conversation(c);
-        let seg_ok = seg_filters.iter().all(|f| {
-            rows.iter().any(|(part, row)| {
-                f.eval(&|pr: &Predicate| match pr.dimension.as_str() {
-                    "queueId" => test_value(pr, row.queue_id.as_deref()),
-                    "mediaType" => test_value(pr, Some("voice")),
-                    "segmentEnd" => test_value(pr, row.ended.then_some("ended")),
-                    "userId" => test_value(pr, part.user_id.as_deref()),
-                    "purpose" => test_value(pr, Some(&part.purpose)),
-                    "direction" => test_value(pr, Some(&part.direction)),
-                    "segmentType" => test_value(pr, Some(row.segment_type)),
-                    "conversationId" => test_value(pr, Some(&c.id)),
-                    _ => false,
-                })
-            })
-        });
-        if seg_ok {
-            hits.push((c.start_time, json));
+        };
+        if on_touched_day(c.start_time, from, to)
+            && conversation_matches(c, &conv_filters)
+            && segments_match(c, &seg_filters)
+        {
+            hits.push(c);
         }
     }
-    hits.sort_by_key(|(t, _)| *t);
+    hits.sort_by_key(|c| c.start_time);
     if desc {
         hits.reverse();
     }
@@ -708,7 +790,7 @@ async fn conversation_details(
         .into_iter()
         .skip((page_number - 1).saturating_mul(page_size))
         .take(page_size)
-        .map(|(_, v)| v)
+        .map(analytics_conversation)
         .collect();
     let mut out = json!({"totalHits": total});
     if !page.is_empty() {
@@ -717,22 +799,22 @@ async fn conversation_details(
     Ok(Json(out))
 }
 
+const DETAIL_PERMISSIONS: &[&str] = &[
+    PERM_CONVERSATION_DETAIL,
+    "analytics:agentConversationDetail:view",
+];
+
 async fn conversation_detail(
     State(shared): State<Arc<Shared>>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require_any(
-        &p,
-        &[
-            PERM_CONVERSATION_DETAIL,
-            "analytics:agentConversationDetail:view",
-        ],
-    )?;
+    require_any(&p, DETAIL_PERMISSIONS)?;
     let w = shared.lock();
-    let c = w
-        .conversations
+    let at = Utc::now() - w.analytics.lag;
+    w.conversations
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("Conversation [{id}] not found.")))?;
-    Ok(Json(analytics_conversation(c).0))
+        .and_then(|c| w.history.view(c, at))
+        .map(|c| Json(analytics_conversation(c)))
+        .ok_or_else(|| ApiError::not_found(format!("Conversation [{id}] not found.")))
 }
