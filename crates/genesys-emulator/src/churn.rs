@@ -85,7 +85,13 @@ fn queue_agent(w: &mut World, queue_id: &str) -> Option<String> {
     agents.choose(&mut w.rng).cloned()
 }
 
+/// One new call in ten is a conference bridge a user dials up directly, with no queue.
+const BRIDGE_SHARE: f64 = 0.1;
+
 fn start_call(w: &mut World) -> Option<Change> {
+    if w.rng.gen_bool(BRIDGE_SHARE) {
+        return start_bridge(w);
+    }
     let queues = w.queue_order.clone();
     let queue = queues.choose(&mut w.rng)?.clone();
     let agent = queue_agent(w, &queue)?;
@@ -103,6 +109,31 @@ fn start_call(w: &mut World) -> Option<Change> {
                 ..Default::default()
             },
         ],
+    }))
+}
+
+/// A queue-less bridge: an agent or the supervisor plus two or three outside parties.
+fn start_bridge(w: &mut World) -> Option<Change> {
+    let people: Vec<String> = w
+        .ordered_users()
+        .filter(|u| u.email.starts_with("agent") || u.email == crate::scenario::SUPERVISOR_EMAIL)
+        .map(|u| u.id.clone())
+        .collect();
+    let user = people.choose(&mut w.rng)?.clone();
+    let externals = w.rng.gen_range(2..=3);
+    let mut parties = vec![PartyRequest {
+        purpose: "user".to_owned(),
+        user_id: Some(user),
+        ..Default::default()
+    }];
+    parties.extend((0..externals).map(|_| PartyRequest {
+        purpose: "external".to_owned(),
+        name: Some("Churn Bridge Party".to_owned()),
+        ..Default::default()
+    }));
+    Some(Change::Create(NewCallRequest {
+        queue_id: None,
+        parties,
     }))
 }
 

@@ -72,6 +72,64 @@ const AGENT_NAMES: [&str; AGENT_COUNT] = [
     "Benjamin Adeyemi",
 ];
 
+/// Calls per agent in the load scenario: an agent carries a plausible handful of calls
+/// (counting conference legs), not 70 as 14 agents on 1,000 calls would.
+const LOAD_CALLS_PER_AGENT: usize = 3;
+
+/// Share of load-scenario calls that are conference bridges without a queue (one in 33, ~3 %).
+const LOAD_BRIDGE_EVERY: usize = 33;
+
+/// Agents in the load scenario for `calls` live calls (never fewer than the demo's 14).
+pub fn load_agent_count(calls: usize) -> usize {
+    AGENT_COUNT.max(calls.div_ceil(LOAD_CALLS_PER_AGENT))
+}
+
+const FIRST_NAMES: [&str; 20] = [
+    "Aiden", "Bella", "Caleb", "Dana", "Elias", "Fiona", "Gabriel", "Harper", "Ivan", "Jade",
+    "Kai", "Layla", "Miles", "Nina", "Owen", "Paige", "Quinn", "Ruby", "Simon", "Tessa",
+];
+const LAST_NAMES: [&str; 20] = [
+    "Abbott",
+    "Bauer",
+    "Castillo",
+    "Dawson",
+    "Ellis",
+    "Foster",
+    "Garcia",
+    "Hayes",
+    "Ibrahim",
+    "Jovanovic",
+    "Keller",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okoye",
+    "Park",
+    "Quintero",
+    "Reyes",
+    "Sato",
+    "Turner",
+];
+
+/// The display name of agent index `i` (0-based): the demo's names first, then generated ones.
+fn agent_name(i: usize) -> String {
+    if let Some(n) = AGENT_NAMES.get(i) {
+        return (*n).to_owned();
+    }
+    let k = i - AGENT_COUNT;
+    let combos = FIRST_NAMES.len() * LAST_NAMES.len();
+    let base = format!(
+        "{} {}",
+        FIRST_NAMES[k % FIRST_NAMES.len()],
+        LAST_NAMES[(k / FIRST_NAMES.len()) % LAST_NAMES.len()]
+    );
+    if k < combos {
+        base
+    } else {
+        format!("{base} {}", k / combos + 1)
+    }
+}
+
 /// Queue indexes each agent belongs to (agent n at index n-1).
 const AGENT_QUEUES: [&[usize]; AGENT_COUNT] = [
     &[0],
@@ -88,6 +146,16 @@ const AGENT_QUEUES: [&[usize]; AGENT_COUNT] = [
     &[3],
     &[3, 1],
     &[3],
+];
+
+/// Outside parties a user bridges in directly (no queue).
+const BRIDGE_PARTIES: [&str; 6] = [
+    "Northwind Insurance",
+    "Contoso Legal",
+    "Fabrikam Claims",
+    "Tailspin Travel",
+    "Litware Escalations",
+    "Adatum Interpreter",
 ];
 
 const CUSTOMER_NAMES: [&str; 16] = [
@@ -214,19 +282,26 @@ pub fn build(name: ScenarioName, seed: u64, load_count: usize, now: DateTime<Utc
             queue_ids: all_queues,
         },
     ];
-    for (i, name) in AGENT_NAMES.iter().enumerate() {
+    let agents = match name {
+        ScenarioName::Load => load_agent_count(load_count),
+        _ => AGENT_COUNT,
+    };
+    for i in 0..agents {
+        let queue_idx: Vec<usize> = match AGENT_QUEUES.get(i) {
+            Some(qs) => qs.to_vec(),
+            // Extra load agents: one queue each, every fifth one a second queue too.
+            None if i % 5 == 0 => vec![i % queues.len(), (i + 1) % queues.len()],
+            None => vec![i % queues.len()],
+        };
         users.push(User {
             id: seeded_uuid(&mut rng),
-            name: (*name).to_owned(),
+            name: agent_name(i),
             email: agent_email(i + 1),
             title: "Customer Care Agent".to_owned(),
             department: "Customer Care".to_owned(),
             role: "Agent".to_owned(),
             permissions: vec![PERM_VIEW.to_owned()],
-            queue_ids: AGENT_QUEUES[i]
-                .iter()
-                .map(|q| queues[*q].id.clone())
-                .collect(),
+            queue_ids: queue_idx.iter().map(|q| queues[*q].id.clone()).collect(),
         });
     }
     let mut world = Builder {
@@ -431,17 +506,63 @@ impl Builder<'_> {
         out
     }
 
-    /// The load scenario: `n` live calls, about 70 % two-party and 30 % conferences.
+    /// A conference bridge with no queue: a user (an agent or the supervisor) dialled two or
+    /// three outside parties. No ACD leg, no queueId: it shows only on the users' topics.
+    fn bridge(&mut self, user: &User, parties: usize) -> Conversation {
+        let secs = self.rng.gen_range(30..3600);
+        let t = self.ago(secs);
+        let address = format!("sip:{}@demo.example", user.id);
+        let mut legs = vec![
+            LegSpec::new("user", &user.name, &address, t)
+                .user(&user.id)
+                .direction("outbound")
+                .numbers(&address, "", ""),
+        ];
+        for k in 0..parties {
+            let phone = random_phone(&mut self.rng);
+            let name = BRIDGE_PARTIES[(self.customer_idx + k) % BRIDGE_PARTIES.len()];
+            legs.push(
+                LegSpec::new(
+                    "external",
+                    name,
+                    &phone,
+                    t + Duration::seconds(5 + 20 * k as i64),
+                )
+                .direction("outbound")
+                .numbers(&address, &phone, &phone),
+            );
+        }
+        self.customer_idx += 1;
+        let other = legs_other(&legs[1..]);
+        legs[0].other = other;
+        assemble_call(&mut self.rng, t, None, &legs)
+    }
+
+    /// The load scenario: `n` live calls, about 70 % two-party and 30 % conferences, one in
+    /// 33 of them a conference bridge without a queue.
     fn load(&mut self, n: usize) -> Vec<Conversation> {
         let members: Vec<Vec<usize>> = (0..self.queues.len())
             .map(|q| {
-                (1..=AGENT_COUNT)
-                    .filter(|a| AGENT_QUEUES[a - 1].contains(&q))
+                let id = &self.queues[q].id;
+                (1..self.users.len() - 1)
+                    .filter(|a| self.agent(*a).queue_ids.contains(id))
                     .collect()
             })
             .collect();
+        let agent_total = self.users.len() - 2;
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
+            if i % LOAD_BRIDGE_EVERY == LOAD_BRIDGE_EVERY / 2 {
+                let bridge_no = i / LOAD_BRIDGE_EVERY;
+                let user = if bridge_no % 4 == 0 {
+                    self.users[0].clone()
+                } else {
+                    self.agent(1 + (bridge_no * 7) % agent_total).clone()
+                };
+                let parties = 2 + bridge_no % 2;
+                out.push(self.bridge(&user, parties));
+                continue;
+            }
             let q = i % self.queues.len();
             let agents = &members[q];
             let agent = agents[(i / self.queues.len()) % agents.len()];
@@ -462,6 +583,14 @@ impl Builder<'_> {
         }
         out
     }
+}
+
+/// A placeholder peer address for a leg that talks to several parties (the first of them).
+fn legs_other(others: &[LegSpec]) -> String {
+    others
+        .first()
+        .map(|o| o.address.clone())
+        .unwrap_or_default()
 }
 
 /// Queue members by queue id (users whose `queue_ids` contain it).
