@@ -100,6 +100,8 @@
       actionable: true,
       connectedSinceMs,
       endedAtMs: null,
+      // Derived, not drawn from rand(): the workload stays the same as before people had ids.
+      userId: purpose === 'agent' || purpose === 'user' ? `user-${name.toLowerCase().replace(/\W+/g, '-')}` : null,
     };
   }
 
@@ -145,6 +147,8 @@
       queueIds: call.queueIds,
       startedAtMs: call.startedAtMs,
       isConference: livePeople(call) > 2,
+      fullDetail: true,
+      watchedUserIds: [],
       parties: [...call.live, ...call.gone],
     };
   }
@@ -157,9 +161,19 @@
     addId(call.id);
   }
 
-  const LIVE = { state: 'live', staleSinceMs: null, retryInMs: null, detail: null, sessionExpired: false };
+  const complete = () => ({
+    discovered: ids.length,
+    held: ids.length,
+    fullDetail: ids.length,
+    unread: 0,
+    retryInMs: null,
+    complete: true,
+    missingPermissions: [],
+    notices: [],
+  });
+  const LIVE = { state: 'live', staleSinceMs: null, retryInMs: null, detail: null, sessionExpired: false, completeness: complete() };
   let seq = 0;
-  const snapshot = () => ({ seq, conversations: ids.map((id) => view(calls.get(id))), connection: LIVE });
+  const snapshot = () => ({ seq, conversations: ids.map((id) => view(calls.get(id))), connection: { ...LIVE, completeness: complete() } });
 
   // ------------------------------------------------------------------ one change
   const counts = { mute: 0, hold: 0, state: 0, join: 0, leave: 0, start: 0, end: 0 };

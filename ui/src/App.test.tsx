@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from './App';
-import { FakeBackend, SAM, demoBoard, ipcError, sessionInfo, snapshot } from './test/fixtures';
+import { FakeBackend, SAM, conversation, demoBoard, ipcError, party, sessionInfo, snapshot } from './test/fixtures';
 
 afterEach(() => {
   FakeBackend.reset();
@@ -84,6 +84,39 @@ describe('app shell', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
     expect(await screen.findByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
     expect(backend.commands()).toContain('sign_out');
+  });
+
+  it('offers the people seen on the board when choosing whom to watch, and keeps the choice', async () => {
+    const bridge = conversation(
+      'bridge-1',
+      [
+        party({ participantId: 'b-1', name: 'Priya Patel', userId: 'u-priya' }),
+        party({ participantId: 'b-2', name: 'Dial-in', purpose: 'external' }),
+      ],
+      { queueIds: [] },
+    );
+    const backend = new FakeBackend({
+      app_info: APP,
+      session_info: sessionInfo({ state: 'signedIn', session: SAM, selectedQueues: QUEUES }),
+      roster_subscribe: snapshot([...demoBoard(), bridge]),
+      list_queues: { queues: QUEUES, selected: QUEUES, truncated: false },
+      select_queues: { selected: QUEUES },
+    });
+    render(<App />);
+    await screen.findByRole('button', { name: 'Drop Priya Patel' });
+    fireEvent.click(screen.getByRole('button', { name: 'Queues' }));
+    const pick = await screen.findByRole('combobox', { name: 'Add a person seen on the board' });
+    fireEvent.change(pick, { target: { value: 'u-priya' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add person' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Show live calls' }));
+    await screen.findByRole('button', { name: 'Drop Priya Patel' });
+    expect(backend.argsOf('select_queues')).toEqual([
+      { request: { queueIds: ['q-support'], userIds: ['u-priya'], watchSelf: false, watchQueuePeople: false } },
+    ]);
+    // Back on the queue screen, the people chosen this session are still chosen.
+    fireEvent.click(screen.getByRole('button', { name: 'Queues' }));
+    const chips = await screen.findByRole('list', { name: 'Chosen people' });
+    expect(chips).toHaveTextContent('Priya Patel');
   });
 
   it('a startup failure is shown with its code and recovers on retry', async () => {

@@ -299,7 +299,17 @@ export function Board({
   });
 
   return (
-    <section className="board" aria-labelledby="board-title">
+    <section
+      className="board"
+      aria-labelledby="board-title"
+      onKeyDown={(event) => {
+        // F3 / Shift+F3 anywhere on the board: the next / previous person found.
+        if (event.key === 'F3') {
+          event.preventDefault();
+          step(event.shiftKey ? -1 : 1);
+        }
+      }}
+    >
       <div className="board-top">
         <h2 id="board-title" ref={headingRef} tabIndex={-1}>
           Live calls
@@ -315,17 +325,7 @@ export function Board({
       </div>
       {status === 'ready' && <Completeness connection={connection} atMs={connectionAt} />}
       {order.length > 0 && (
-        <div
-          className="board-tools"
-          role="search"
-          aria-label="Filter and find calls"
-          onKeyDown={(event) => {
-            if (event.key === 'F3') {
-              event.preventDefault();
-              step(event.shiftKey ? -1 : 1);
-            }
-          }}
-        >
+        <div className="board-tools" role="search" aria-label="Filter and find calls">
           <div className="field">
             <label htmlFor={`${filterId}-name`}>Filter by party name</label>
             <input

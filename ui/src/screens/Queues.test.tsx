@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CommandError, QueueInfo } from '../platform';
 import { FakeBackend, ipcError } from '../test/fixtures';
+import type { Person } from '../board/boardIndex';
 import { Queues, type WatchedPeople } from './Queues';
 
 afterEach(() => {
@@ -20,11 +21,16 @@ function listing(args: Record<string, unknown>, selected: QueueInfo[] = []) {
   return { queues: ALL.filter((q) => q.name.toLowerCase().includes(filter)), selected, truncated: false };
 }
 
-function renderQueues(backend: FakeBackend, withCancel = false) {
+function renderQueues(backend: FakeBackend, withCancel = false, knownPeople: Person[] = []) {
   const onChosen = vi.fn<(queues: QueueInfo[], people: WatchedPeople) => void>();
   const onSessionLost = vi.fn<(error: CommandError) => void>();
   render(
-    <Queues onChosen={onChosen} onSessionLost={onSessionLost} {...(withCancel ? { onCancel: () => undefined } : {})} />,
+    <Queues
+      onChosen={onChosen}
+      onSessionLost={onSessionLost}
+      knownPeople={knownPeople}
+      {...(withCancel ? { onCancel: () => undefined } : {})}
+    />,
   );
   return { backend, onChosen, onSessionLost };
 }
@@ -110,5 +116,93 @@ describe('queue picker', () => {
     await waitFor(() => {
       expect(onSessionLost).toHaveBeenCalledWith(expect.objectContaining({ code: 'SessionExpired' }));
     });
+  });
+
+  it('chooses people to watch as well: my own calls, the queues\' people, people seen on the board and pasted ids', async () => {
+    const seen = [
+      { userId: 'u-alex', name: 'Alex Agent' },
+      { userId: 'u-jane', name: 'Jane Doe' },
+    ];
+    const { backend, onChosen } = renderQueues(
+      new FakeBackend({
+        list_queues: (args) => listing(args),
+        select_queues: (args) => ({
+          selected: ALL.filter((q) => (args.request as { queueIds: string[] }).queueIds.includes(q.id)),
+        }),
+      }),
+      false,
+      seen,
+    );
+    await screen.findByRole('checkbox', { name: 'Support' });
+    const people = screen.getByRole('group', { name: 'People' });
+    fireEvent.click(within(people).getByRole('checkbox', { name: 'My own calls' }));
+    fireEvent.click(within(people).getByRole('checkbox', { name: 'People taking calls on these queues' }));
+
+    const pick = within(people).getByRole('combobox', { name: 'Add a person seen on the board' });
+    expect(within(pick).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Choose a person…',
+      'Alex Agent',
+      'Jane Doe',
+    ]);
+    expect(within(people).getByRole('button', { name: 'Add person' })).toBeDisabled();
+    fireEvent.change(pick, { target: { value: 'u-jane' } });
+    fireEvent.click(within(people).getByRole('button', { name: 'Add person' }));
+    // Once chosen, not offered again.
+    expect(within(pick).queryByRole('option', { name: 'Jane Doe' })).not.toBeInTheDocument();
+
+    const paste = within(people).getByRole('textbox', { name: 'Or paste a user id' });
+    fireEvent.change(paste, { target: { value: 'not an id' } });
+    fireEvent.keyDown(paste, { key: 'Enter' });
+    expect(paste).toHaveAttribute('aria-invalid', 'true');
+    expect(people).toHaveTextContent('A user id is one word');
+    fireEvent.change(paste, { target: { value: '  u-pasted-7  ' } });
+    fireEvent.keyDown(paste, { key: 'Enter' });
+    expect(paste).toHaveValue('');
+    fireEvent.change(paste, { target: { value: 'u-alex' } });
+    fireEvent.click(within(people).getByRole('button', { name: 'Add user id' }));
+
+    const chips = within(people).getByRole('list', { name: 'Chosen people' });
+    expect(within(chips).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'Jane Doe×',
+      'u-pasted-7×',
+      'Alex Agent×', // a pasted id of someone seen on the board shows their name
+    ]);
+    fireEvent.click(within(chips).getByRole('button', { name: 'Remove Alex Agent' }));
+    expect(people).toHaveTextContent('Also watching 2 people:');
+
+    // People alone are enough to watch (a bridge has no queue), and a queue can be added too.
+    expect(screen.getByRole('button', { name: 'Show live calls' })).toBeEnabled();
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Support' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Show live calls' }));
+    await waitFor(() => {
+      expect(onChosen).toHaveBeenCalledTimes(1);
+    });
+    expect(backend.argsOf('select_queues')).toEqual([
+      {
+        request: {
+          queueIds: ['q-support'],
+          userIds: ['u-jane', 'u-pasted-7'],
+          watchSelf: true,
+          watchQueuePeople: true,
+        },
+      },
+    ]);
+    expect(onChosen).toHaveBeenCalledWith([{ id: 'q-support', name: 'Support' }], {
+      people: [
+        { userId: 'u-jane', name: 'Jane Doe' },
+        { userId: 'u-pasted-7', name: 'u-pasted-7' },
+      ],
+      watchSelf: true,
+      watchQueuePeople: true,
+    });
+  });
+
+  it('without anyone seen on the board offers only pasting an id', async () => {
+    renderQueues(new FakeBackend({ list_queues: (args) => listing(args) }));
+    await screen.findByRole('checkbox', { name: 'Support' });
+    expect(screen.queryByRole('combobox', { name: 'Add a person seen on the board' })).not.toBeInTheDocument();
+    expect(screen.getByText(/Nobody has been seen on the board yet/)).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('checkbox', { name: 'My own calls' }));
+    expect(screen.getByRole('button', { name: 'Show live calls' })).toBeEnabled();
   });
 });
