@@ -26,7 +26,7 @@ function describe(connection: ConnectionView, atMs: number, now: number): { labe
         detail: stale,
       };
     case 'idle':
-      return { label: 'Not watching', detail: connection.detail ?? 'choose queues to watch' };
+      return { label: 'Not watching', detail: connection.detail ?? 'choose queues or people to watch' };
     case 'connecting':
       return { label: 'Connecting…', detail: stale };
     case 'reconnecting': {
