@@ -62,7 +62,7 @@ pub fn exercise(data: &[u8]) {
         let effect = model.apply_event_at(
             ConversationEvent {
                 topic: Arc::from("fuzz"),
-                queue_id,
+                source: genesys_notify::WatchTarget::Queue(queue_id),
                 conversation: conv,
                 correlation_id: notification.correlation_id,
             },

@@ -30,7 +30,20 @@ pub fn emulator_config() -> EmulatorConfig {
         patch_delay: Duration::from_millis(30),
         heartbeat: Duration::from_millis(250),
         rate_limit_per_minute: 1_000_000,
+        analytics_lag: ANALYTICS_LAG,
         ..EmulatorConfig::default()
+    }
+}
+
+/// How far the test emulator's analytics lag the truth (the platform's is seconds; tests keep it
+/// short and tell the roster the same figure).
+pub const ANALYTICS_LAG: Duration = Duration::from_millis(200);
+
+/// Roster settings matching [`emulator_config`]: sweeps wait out the emulator's analytics lag.
+pub fn roster_config() -> RosterConfig {
+    RosterConfig {
+        analytics_lag: ANALYTICS_LAG + Duration::from_millis(50),
+        ..RosterConfig::default()
     }
 }
 
@@ -204,7 +217,7 @@ impl Rig {
 
     /// A roster on `queues` over `client`, started the way the app starts it.
     pub fn roster(&self, client: Client, queues: Vec<QueueId>) -> Roster {
-        Roster::connect(client, queues, notify_config(), RosterConfig::default())
+        Roster::connect(client, queues, notify_config(), roster_config())
     }
 
     /// A roster on every queue signed in as the supervisor, waited on until trusted.
@@ -215,6 +228,12 @@ impl Rig {
             roster.wait_until_trusted(Duration::from_secs(10)).await,
             "roster trusted: {:?}",
             roster.status()
+        );
+        // Tests count requests: let the detail fill-in finish before they start.
+        assert!(
+            wait_full_detail(&roster, Duration::from_secs(10)).await,
+            "roster fully detailed: {:?}",
+            roster.status().completeness
         );
         (roster, token)
     }
@@ -319,6 +338,23 @@ impl Rig {
     }
 }
 
+/// Waits until every call on the board is fully known (the idle fill-in reads are done).
+pub async fn wait_full_detail(roster: &Roster, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let snapshot = roster.snapshot();
+        if snapshot.status.completeness.is_complete()
+            && snapshot.conversations.iter().all(|c| c.full_detail)
+        {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until the roster's record of `conversation` satisfies `f` (or it is absent and `f(None)`).
 pub async fn wait_record(
     roster: &Roster,
@@ -339,15 +375,27 @@ pub async fn wait_record(
     }
 }
 
-/// One leg as compared: state, and for live legs muted and held.
+/// One leg as compared: state, and for live legs muted and held (`None`: not known yet).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LegFacts {
-    /// State text.
+    /// State text (empty when not known).
     pub state: String,
+    /// Whether the leg is on the call.
+    pub live: bool,
     /// Muted (live legs only; ended legs compare as false).
-    pub muted: bool,
+    pub muted: Option<bool>,
     /// Held (live legs only).
-    pub held: bool,
+    pub held: Option<bool>,
+}
+
+impl LegFacts {
+    /// True when every fact this leg knows agrees with `truth` (unknown facts agree with anything).
+    pub fn agrees_with(&self, truth: &LegFacts) -> bool {
+        self.live == truth.live
+            && (self.state.is_empty() || self.state == truth.state)
+            && (self.muted.is_none() || self.muted == truth.muted)
+            && (self.held.is_none() || self.held == truth.held)
+    }
 }
 
 /// Conversation id -> participant id -> facts.
@@ -383,8 +431,9 @@ pub fn truth_board(truth: &[Value], queues: &[QueueId]) -> Board {
                 (
                     p["id"].as_str().unwrap_or_default().to_owned(),
                     LegFacts {
-                        muted: live && p["muted"].as_bool().unwrap_or(false),
-                        held: live && p["held"].as_bool().unwrap_or(false),
+                        muted: Some(live && p["muted"].as_bool().unwrap_or(false)),
+                        held: Some(live && p["held"].as_bool().unwrap_or(false)),
+                        live,
                         state,
                     },
                 )
@@ -411,8 +460,9 @@ pub fn roster_board(roster: &Roster) -> Board {
                 (
                     p.participant_id.as_str().to_owned(),
                     LegFacts {
-                        muted: live && p.muted,
-                        held: live && p.held,
+                        muted: if live { p.muted } else { Some(false) },
+                        held: if live { p.held } else { Some(false) },
+                        live,
                         state,
                     },
                 )
@@ -439,6 +489,40 @@ pub fn board_diff(ours: &Board, truth: &Board) -> String {
         out.push_str(&format!("extra {id}\n"));
     }
     out
+}
+
+/// Like [`board_diff`], but facts the roster does not know yet (analytics data carries no state or
+/// mute) are not differences; returns the difference and how many legs had unknown facts.
+pub fn known_facts_diff(ours: &Board, truth: &Board) -> (String, usize) {
+    let mut out = String::new();
+    let mut unknown = 0;
+    for (id, legs) in truth {
+        match ours.get(id) {
+            None => out.push_str(&format!("missing {id}\n")),
+            Some(mine) => {
+                for (leg, facts) in legs {
+                    match mine.get(leg) {
+                        None => out.push_str(&format!("{id}: missing leg {leg}\n")),
+                        Some(m) if !m.agrees_with(facts) => {
+                            out.push_str(&format!("{id}/{leg}: roster {m:?} truth {facts:?}\n"))
+                        }
+                        Some(m) => {
+                            if m.state.is_empty() || m.muted.is_none() || m.held.is_none() {
+                                unknown += 1;
+                            }
+                        }
+                    }
+                }
+                for leg in mine.keys().filter(|l| !legs.contains_key(*l)) {
+                    out.push_str(&format!("{id}: extra leg {leg}\n"));
+                }
+            }
+        }
+    }
+    for id in ours.keys().filter(|id| !truth.contains_key(*id)) {
+        out.push_str(&format!("extra {id}\n"));
+    }
+    (out, unknown)
 }
 
 /// Polls until the roster equals the truth on its queues; returns the time it took, or the last

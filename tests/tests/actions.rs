@@ -430,7 +430,7 @@ async fn mute_and_hold_are_verified_both_ways() {
         assert_eq!(
             roster
                 .conversation(&c)
-                .and_then(|r| r.live_party(&p).map(|x| x.muted)),
+                .and_then(|r| r.live_party(&p).and_then(|x| x.muted)),
             Some(muted)
         );
     }

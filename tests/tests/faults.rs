@@ -142,7 +142,7 @@ async fn under_mixed_429_and_5xx_bursts_every_outcome_matches_the_truth() {
         .flat_map(|c| {
             c.parties
                 .iter()
-                .filter(|p| !p.is_acd() && !p.muted && !p.held)
+                .filter(|p| !p.is_acd() && !p.is_muted() && !p.is_held())
                 .filter(|p| p.state.as_ref().is_some_and(|s| s.as_str() == "connected"))
                 .map(|p| (c.id.clone(), p.participant_id.clone()))
                 .collect::<Vec<_>>()

@@ -16,7 +16,7 @@ use genesys_notify::{
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use supervisor_core::roster::{
-    ChangeKind, ConversationRecord, Effect, RemovalReason, Roster, RosterConfig, RosterModel,
+    ChangeKind, ConversationRecord, Effect, RemovalReason, Roster, RosterModel,
 };
 
 const QUEUE: &str = "q-props";
@@ -35,7 +35,7 @@ fn feed(model: &mut RosterModel, frame: &str) -> Option<Effect> {
     };
     Some(model.apply_event(ConversationEvent {
         topic: Arc::from("v2.routing.queues.x.conversations.calls"),
-        queue_id: queue,
+        source: genesys_notify::WatchTarget::Queue(queue),
         conversation,
         correlation_id: notification.correlation_id,
     }))
@@ -231,7 +231,7 @@ async fn a_live_roster_survives_malformed_and_hostile_events() {
     let token = rig.token(SUPERVISOR_EMAIL).await;
     let (notify, _unused) = genesys_notify::spawn(
         NotifyConfig::default(),
-        Vec::<QueueId>::new(),
+        Vec::<genesys_notify::WatchTarget>::new(),
         Offline,
         TungsteniteTransport::new(),
     );
@@ -242,14 +242,14 @@ async fn a_live_roster_survives_malformed_and_hostile_events() {
         notify,
         rx,
         [queue.clone()],
-        RosterConfig::default(),
+        bridgekeeper_tests::roster_config(),
     );
     tx.send(NotifyEvent::Status(ConnectionStatus::Live))
         .await
         .expect("send");
     tx.send(NotifyEvent::Resync(Resync {
         reason: ResyncReason::Connected,
-        queues: vec![queue.clone()],
+        targets: vec![genesys_notify::WatchTarget::Queue(queue.clone())],
     }))
     .await
     .expect("send");
@@ -278,7 +278,7 @@ async fn a_live_roster_survives_malformed_and_hostile_events() {
         let conversation = serde_json::from_value(body.clone()).expect("decodes");
         tx.send(NotifyEvent::Conversation(ConversationEvent {
             topic: Arc::from(format!("v2.routing.queues.{QUEUE}.conversations.calls")),
-            queue_id: queue.clone(),
+            source: genesys_notify::WatchTarget::Queue(queue.clone()),
             conversation: Box::new(conversation),
             correlation_id: None,
         }))
@@ -318,7 +318,7 @@ async fn a_live_roster_survives_malformed_and_hostile_events() {
         .conversation(&ConversationId::new("c-fine"))
         .expect("fine call");
     check_record(&fine);
-    assert!(fine.parties.iter().any(|p| p.muted));
+    assert!(fine.parties.iter().any(|p| p.is_muted()));
     assert!(
         roster.status().trusted,
         "malformed frames do not cost trust"

@@ -8,7 +8,7 @@ use bridgekeeper_tests::{Rig, converge, notify_config, roster_board, truth_board
 use genesys_emulator::{EmulatorConfig, SUPERVISOR_EMAIL, ScenarioName, agent_email};
 use genesys_model::{ConversationId, Purpose, QueueId};
 use serde_json::json;
-use supervisor_core::roster::{ChangeKind, LegStatus, Roster, RosterConfig};
+use supervisor_core::roster::{ChangeKind, LegStatus, Roster};
 
 #[tokio::test]
 async fn the_roster_equals_the_demo_truth_and_sorts_legs() {
@@ -74,13 +74,13 @@ async fn the_roster_equals_the_demo_truth_and_sorts_legs() {
         snapshot
             .conversations
             .iter()
-            .any(|c| c.parties.iter().any(|p| p.muted))
+            .any(|c| c.parties.iter().any(|p| p.is_muted()))
     );
     assert!(
         snapshot
             .conversations
             .iter()
-            .any(|c| c.parties.iter().any(|p| p.held))
+            .any(|c| c.parties.iter().any(|p| p.is_held()))
     );
     roster.shutdown().await;
 }
@@ -288,7 +288,7 @@ async fn an_unknown_queue_id_does_not_disturb_the_board() {
         rig.client(&token),
         vec![support.clone(), QueueId::new("no-such-queue")],
         notify_config(),
-        RosterConfig::default(),
+        bridgekeeper_tests::roster_config(),
     );
     assert!(roster.wait_until_trusted(Duration::from_secs(10)).await);
     converge(&rig, &roster, Duration::from_secs(2))

@@ -128,12 +128,17 @@ pub struct QueuesArgs {
     pub name: Option<String>,
 }
 
-/// The queues to look at: by exact name or by id.
+/// The queues and people to look at: queues by exact name or id, people by user id (`me` for
+/// yourself). Bridges dialled directly carry no queue and show only through the people on them.
 #[derive(Debug, Clone, Args)]
+#[group(id = "watched", required = true, multiple = true, args = ["queues", "users"])]
 pub struct QueueSelection {
     /// Queue name (exact, case-insensitive) or queue id; repeat or separate with commas.
-    #[arg(long = "queue", short = 'q', required = true, num_args = 1.., value_delimiter = ',', value_name = "NAME_OR_ID")]
+    #[arg(long = "queue", short = 'q', num_args = 1.., value_delimiter = ',', value_name = "NAME_OR_ID")]
     pub queues: Vec<String>,
+    /// A person whose calls to watch as well: a Genesys user id, or `me`; repeat or use commas.
+    #[arg(long = "user", short = 'u', num_args = 1.., value_delimiter = ',', value_name = "USER_ID|me")]
+    pub users: Vec<String>,
 }
 
 /// A party of a call.
@@ -248,6 +253,12 @@ mod tests {
             panic!("not watch")
         };
         assert_eq!(sel.queues, ["Support", "Sales"]);
+        let cli = parse(&["calls", "--user", "me,u-2"]).expect("people alone are enough");
+        let Command::Calls(sel) = cli.command else {
+            panic!("not calls")
+        };
+        assert!(sel.queues.is_empty());
+        assert_eq!(sel.users, ["me", "u-2"]);
     }
 
     #[test]

@@ -354,6 +354,48 @@ impl ConversationQuery {
     }
 }
 
+impl ConversationQuery {
+    /// Active voice conversations touching any of these queues or users (a user predicate finds
+    /// the bridges dialled directly, which carry no queue; see docs/genesys-api.md, "Reading many
+    /// calls").
+    pub fn active_on(
+        interval: impl Into<String>,
+        queues: &[QueueId],
+        users: &[UserId],
+        paging: PagingSpec,
+    ) -> Self {
+        let mut clause = queue_clause(queues);
+        clause.predicates.extend(
+            users
+                .iter()
+                .map(|u| QueryPredicate::dimension_matches("userId", u.as_str())),
+        );
+        let mut query = Self::active_on_queues(interval, &[], paging);
+        query.segment_filters[0].clauses = vec![clause];
+        query
+    }
+
+    /// These conversations, ended or not (how a resync learns that a call it showed has ended
+    /// without reading each one).
+    pub fn by_ids(interval: impl Into<String>, ids: &[ConversationId], paging: PagingSpec) -> Self {
+        Self {
+            interval: interval.into(),
+            conversation_filters: vec![QueryFilter {
+                kind: "or".into(),
+                clauses: Vec::new(),
+                predicates: ids
+                    .iter()
+                    .map(|c| QueryPredicate::dimension_matches("conversationId", c.as_str()))
+                    .collect(),
+            }],
+            segment_filters: Vec::new(),
+            order: Some("asc".into()),
+            order_by: Some("conversationStart".into()),
+            paging: Some(paging),
+        }
+    }
+}
+
 /// `AnalyticsConversationQueryResponse` (the subset the roster bootstrap uses).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -489,4 +531,7 @@ pub struct AnalyticsSegment {
     /// Part of a conference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conference: Option<bool>,
+    /// Audio muted during the segment (analytics' view, which lags; never the live mute state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_muted: Option<bool>,
 }

@@ -47,7 +47,7 @@ fn apply(model: &mut RosterModel, text: &str) -> Effect {
     };
     model.apply_event(ConversationEvent {
         topic: Arc::from("bench"),
-        queue_id,
+        source: genesys_notify::WatchTarget::Queue(queue_id),
         conversation,
         correlation_id: notification.correlation_id,
     })

@@ -14,6 +14,9 @@ use crate::output::{Cell, Exit, Printer, Style, human_secs, sanitize};
 #[serde(rename_all = "camelCase")]
 struct CallsView<'a> {
     queues: &'a [QueueView],
+    users: &'a [String],
+    complete: bool,
+    discovered: usize,
     conversations: Vec<ConversationView>,
 }
 
@@ -21,17 +24,31 @@ struct CallsView<'a> {
 pub async fn run(ctx: &Context, args: &QueueSelection) -> Result<Exit, CliError> {
     let session = ctx.session().await?;
     let api = session.api_client()?;
-    let queues = queues::resolve(&api, &args.queues).await?;
-    let roster = live::start(&api, live::queue_ids(&queues));
+    let queues = if args.queues.is_empty() {
+        Vec::new()
+    } else {
+        queues::resolve(&api, &args.queues).await?
+    };
+    let users = live::resolve_users(&args.users, &session.user().id)?;
+    let roster = live::start_watching(&api, live::queue_ids(&queues), users);
     let ready = live::wait_trusted(&roster, live::TRUST_TIMEOUT).await;
     let snapshot = roster.snapshot();
     roster.shutdown().await;
     ready?;
-    if let Some(rejected) = snapshot.status.rejected_queues.first() {
+    for rejected in &snapshot.status.rejected_queues {
+        let what = match (&rejected.queue_id, &rejected.user_id) {
+            (Some(q), _) => format!("queue {q}"),
+            (None, Some(u)) => format!("user {u}"),
+            (None, None) => "a topic".to_owned(),
+        };
         eprintln!(
-            "warning: Genesys Cloud will not send live updates for queue {}: {}",
-            rejected.queue_id.as_ref().map_or("?", |q| q.as_str()),
+            "warning: Genesys Cloud will not send live updates for {what}: {}",
             rejected.reason
+        );
+    }
+    for permission in &snapshot.status.completeness.missing_permissions {
+        eprintln!(
+            "warning: missing permission {permission}: calls were read one by one, which is slower"
         );
     }
     let now = Utc::now();
@@ -47,6 +64,9 @@ pub async fn run(ctx: &Context, args: &QueueSelection) -> Result<Exit, CliError>
     if ctx.printer.json() {
         ctx.printer.json_line(&CallsView {
             queues: &queues,
+            users: &args.users,
+            complete: snapshot.status.completeness.is_complete(),
+            discovered: snapshot.status.completeness.discovered,
             conversations,
         });
         return Ok(Exit::Success);

@@ -5,39 +5,90 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use genesys_client::Client;
+use genesys_model::UserId;
 use genesys_model::{ConversationId, QueueId};
 use genesys_notify::NotifyConfig;
+use genesys_notify::WatchTarget;
 use serde::Serialize;
 use supervisor_core::roster::{
     ChangeKind, ConnectionState, ConversationRecord, LegStatus, Party, Roster, RosterConfig,
+    RosterStatus, Watch, WatchRequest,
 };
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::commands::queues::QueueView;
 use crate::error::CliError;
 
-/// How long `calls` waits for the first trustworthy board.
-pub const TRUST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `calls` waits for a complete board (every call read; at the platform's rate limit a
+/// board without the analytics permission reads a few calls a second).
+pub const TRUST_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long an action waits for the notification socket before relying on re-reads.
 pub const LIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Starts the roster (notification channel, subscriptions, REST snapshot) for `queues`.
+/// Starts the roster (notification channel, subscriptions, sweep) for `queues`.
 pub fn start(api: &Client, queues: Vec<QueueId>) -> Roster {
-    Roster::connect(
+    start_watching(api, queues, Vec::new())
+}
+
+/// Starts the roster for queues and people.
+pub fn start_watching(api: &Client, queues: Vec<QueueId>, users: Vec<UserId>) -> Roster {
+    Roster::connect_watching(
         api.clone(),
-        queues,
+        WatchRequest {
+            watch: Watch {
+                queues: queues.into_iter().collect(),
+                users: users.into_iter().collect(),
+            },
+            queue_people: false,
+        },
         NotifyConfig::default(),
         RosterConfig::default(),
     )
 }
 
-/// Waits until the board is trusted; a closed connection (say an expired session) fails at once.
+/// Resolves `--user` values: `me` is the signed-in user; anything else must be a valid id.
+pub fn resolve_users(values: &[String], me: &str) -> Result<Vec<UserId>, CliError> {
+    let mut out: Vec<UserId> = Vec::new();
+    for v in values {
+        let v = v.trim();
+        let id = if v.eq_ignore_ascii_case("me") { me } else { v };
+        if !WatchTarget::User(UserId::new(id)).is_valid() {
+            return Err(CliError::new(format!("“{v}” is not a valid user id")));
+        }
+        let id = UserId::new(id);
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// True when the board holds every call it knows of and events flow.
+fn ready(status: &RosterStatus) -> bool {
+    status.trusted && status.completeness.is_complete()
+}
+
+/// "640 of 1,000 calls read" and what is missing, for messages.
+pub fn completeness_text(status: &RosterStatus) -> String {
+    let c = &status.completeness;
+    let mut text = format!("{} of {} calls read", c.held, c.discovered);
+    if !c.missing_permissions.is_empty() {
+        text.push_str(&format!(
+            "; missing permission {} (reading call by call instead)",
+            c.missing_permissions.join(", ")
+        ));
+    }
+    text
+}
+
+/// Waits until the board is complete; a closed connection (say an expired session) fails at once,
+/// and a board still incomplete at the deadline fails saying how many calls could not be read.
 pub async fn wait_trusted(roster: &Roster, within: Duration) -> Result<(), CliError> {
     let mut changes = roster.changes();
     let deadline = tokio::time::Instant::now() + within;
     loop {
         let status = roster.status();
-        if status.trusted {
+        if ready(&status) {
             return Ok(());
         }
         if let Some(e) = closed_error(&status.connection) {
@@ -47,8 +98,23 @@ pub async fn wait_trusted(roster: &Roster, within: Duration) -> Result<(), CliEr
             Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => {}
             Ok(Err(RecvError::Closed)) | Err(_) => {
                 let status = roster.status();
-                if status.trusted {
+                if ready(&status) {
                     return Ok(());
+                }
+                let c = &status.completeness;
+                if status.trusted && c.unread > 0 {
+                    return Err(CliError::new(format!(
+                        "{} of {} calls could not be read within {} s ({}{})",
+                        c.unread,
+                        c.discovered,
+                        within.as_secs(),
+                        completeness_text(&status),
+                        status
+                            .last_error
+                            .as_deref()
+                            .map(|e| format!("; {e}"))
+                            .unwrap_or_default()
+                    )));
                 }
                 let why = status
                     .last_error
@@ -133,12 +199,12 @@ pub struct PartyView {
     pub leg: &'static str,
     /// Only live legs can be acted on.
     pub actionable: bool,
-    /// Muted.
-    pub muted: bool,
-    /// On hold.
-    pub held: bool,
-    /// Confined.
-    pub confined: bool,
+    /// Muted (`null`: not known yet, the board rests on analytics data for this call).
+    pub muted: Option<bool>,
+    /// On hold (`null`: not known yet).
+    pub held: Option<bool>,
+    /// Confined (`null`: not known yet).
+    pub confined: Option<bool>,
     /// Seconds on the call (since connected) for live legs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_call_secs: Option<i64>,
@@ -174,14 +240,17 @@ impl PartyView {
     /// "muted, held" (or empty).
     pub fn flags(&self) -> String {
         let mut flags = Vec::new();
-        if self.muted {
-            flags.push("muted");
-        }
-        if self.held {
-            flags.push("held");
-        }
-        if self.confined {
-            flags.push("confined");
+        for (value, name, unknown) in [
+            (self.muted, "muted", "muted?"),
+            (self.held, "held", "held?"),
+            (self.confined, "confined", "confined?"),
+        ] {
+            match value {
+                Some(true) => flags.push(name),
+                // Only live legs can be muted or held now; say when that is not known yet.
+                None if self.actionable => flags.push(unknown),
+                _ => {}
+            }
         }
         flags.join(",")
     }
@@ -217,6 +286,10 @@ pub struct ConversationView {
     pub ended: bool,
     /// Live people (ACD leg excluded).
     pub live_parties: usize,
+    /// False while some fields rest on analytics data and are not known yet.
+    pub full_detail: bool,
+    /// Watched people on the call (why a bridge without a queue is listed).
+    pub watched_user_ids: Vec<String>,
     /// Every leg, live first.
     pub parties: Vec<PartyView>,
 }
@@ -253,6 +326,12 @@ impl ConversationView {
             conference: record.is_conference,
             ended: record.ended,
             live_parties: record.live_people_count(),
+            full_detail: record.full_detail,
+            watched_user_ids: record
+                .watched_users
+                .iter()
+                .map(|u| u.as_str().to_owned())
+                .collect(),
             parties,
         }
     }

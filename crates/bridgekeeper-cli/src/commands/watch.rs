@@ -37,8 +37,13 @@ struct ChangeLine {
 pub async fn run(ctx: &Context, args: &QueueSelection) -> Result<Exit, CliError> {
     let session = ctx.session().await?;
     let api = session.api_client()?;
-    let queues = queues::resolve(&api, &args.queues).await?;
-    let roster = live::start(&api, live::queue_ids(&queues));
+    let queues = if args.queues.is_empty() {
+        Vec::new()
+    } else {
+        queues::resolve(&api, &args.queues).await?
+    };
+    let users = live::resolve_users(&args.users, &session.user().id)?;
+    let roster = live::start_watching(&api, live::queue_ids(&queues), users);
     let (snapshot, mut changes) = roster.subscribe();
     let mut known: HashMap<String, ConversationView> = HashMap::new();
     let now = Utc::now();
@@ -247,30 +252,37 @@ fn diff(old: &ConversationView, new: &ConversationView) -> Vec<String> {
                         p.state.as_deref().unwrap_or("?")
                     ));
                 }
-                if o.muted != p.muted {
-                    out.push(format!(
-                        "{} {}",
-                        label(p),
-                        if p.muted { "muted" } else { "unmuted" }
-                    ));
-                }
-                if o.held != p.held {
-                    out.push(format!(
-                        "{} {}",
-                        label(p),
-                        if p.held { "on hold" } else { "off hold" }
-                    ));
-                }
-                if o.confined != p.confined {
-                    out.push(format!(
-                        "{} {}",
-                        label(p),
-                        if p.confined {
-                            "confined"
-                        } else {
-                            "no longer confined"
-                        }
-                    ));
+                for (before, now, on, off, unknown) in [
+                    (
+                        o.muted,
+                        p.muted,
+                        "muted",
+                        "unmuted",
+                        "mute state not known yet",
+                    ),
+                    (
+                        o.held,
+                        p.held,
+                        "on hold",
+                        "off hold",
+                        "hold state not known yet",
+                    ),
+                    (
+                        o.confined,
+                        p.confined,
+                        "confined",
+                        "no longer confined",
+                        "confinement not known yet",
+                    ),
+                ] {
+                    if before != now {
+                        let word = match now {
+                            Some(true) => on,
+                            Some(false) => off,
+                            None => unknown,
+                        };
+                        out.push(format!("{} {word}", label(p)));
+                    }
                 }
             }
         }
@@ -297,9 +309,9 @@ mod tests {
             ),
             leg,
             actionable: leg == "live",
-            muted: false,
-            held: false,
-            confined: false,
+            muted: Some(false),
+            held: Some(false),
+            confined: Some(false),
             on_call_secs: None,
             user_id: None,
         }
@@ -314,6 +326,8 @@ mod tests {
             conference: false,
             ended: false,
             live_parties: parties.iter().filter(|p| p.actionable).count(),
+            full_detail: true,
+            watched_user_ids: Vec::new(),
             parties,
         }
     }
@@ -322,7 +336,7 @@ mod tests {
     fn diffs_name_who_joined_left_and_was_muted() {
         let old = conv(vec![party("a", "Ann", "live"), party("b", "Bob", "live")]);
         let mut muted = party("a", "Ann", "live");
-        muted.muted = true;
+        muted.muted = Some(true);
         let new = conv(vec![
             muted,
             party("b", "Bob", "ended"),

@@ -123,8 +123,8 @@ impl From<&Party> for LegView {
                 .as_ref()
                 .is_some_and(genesys_model::ParticipantState::is_active),
             state: p.state.as_ref().map(|s| s.as_str().to_owned()),
-            muted: p.muted,
-            held: p.held,
+            muted: p.is_muted(),
+            held: p.is_held(),
         }
     }
 }

@@ -184,7 +184,7 @@ impl Expect {
                             Flag::Muted => p.muted,
                             Flag::Held => p.held,
                         };
-                        if now == *value {
+                        if now == Some(*value) {
                             Check::Done {
                                 call_ended: false,
                                 others_left: Vec::new(),

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
 use genesys_client::{Client, Environment, QueueQuery};
-use genesys_model::{ClientSecret, ConversationId, ParticipantId, QueueId};
+use genesys_model::{ClientSecret, ConversationId, ParticipantId, QueueId, UserId};
 use genesys_notify::NotifyConfig;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
@@ -40,11 +40,13 @@ use super::session::{
 use crate::actions::{Actions, ActionsConfig, DropPlan};
 use crate::audit::{AuditLog, write_csv};
 use crate::auth::{LoopbackConfig, Session, SessionOptions, SessionStatus, SignIn, SignInConfig};
-use crate::roster::{Roster, RosterConfig};
+use crate::roster::{Roster, RosterConfig, Watch, WatchRequest};
 use crate::token_store::{MemoryStore, TokenStore};
 
 /// The most queues one board watches (each is a notification topic; a channel takes 1,000).
 pub const MAX_QUEUES: usize = 200;
+/// People one board may watch by choice (each is one topic; 1,000 fit on a channel).
+pub const MAX_PEOPLE: usize = 500;
 /// The demo org's remembered queue choice is kept under this account name (its port changes).
 const DEMO_ACCOUNT: &str = "demo";
 /// The demo org answers its authorize URL at once, so its sign-in needs no 5-minute wait.
@@ -324,7 +326,13 @@ impl Desktop {
             session.account_key().as_str().to_owned()
         };
         let queues = prefs.queues_for(&account);
-        let live = self.start_live(&client, &queues);
+        let live = self.start_live(
+            &client,
+            WatchRequest {
+                watch: Watch::queues(queues.iter().map(|q| QueueId::new(q.id.clone()))),
+                queue_people: false,
+            },
+        );
         Ok(Signed {
             session,
             client,
@@ -336,14 +344,13 @@ impl Desktop {
         })
     }
 
-    fn start_live(&self, client: &Client, queues: &[QueueInfo]) -> Option<Arc<Live>> {
-        if queues.is_empty() {
+    fn start_live(&self, client: &Client, watch: WatchRequest) -> Option<Arc<Live>> {
+        if watch.watch.is_empty() {
             return None;
         }
-        let ids = queues.iter().map(|q| QueueId::new(q.id.clone()));
-        let roster = Roster::connect(
+        let roster = Roster::connect_watching(
             client.clone(),
-            ids,
+            watch,
             self.config.notify.clone(),
             self.config.roster.clone(),
         );
@@ -542,7 +549,19 @@ impl Desktop {
                 ids.len()
             )));
         }
-        let client = self.with_signed(|s| s.client.clone()).await?;
+        let mut user_ids = parse_ids(&request.user_ids, "user")?;
+        if user_ids.len() > MAX_PEOPLE {
+            return Err(IpcError::invalid(format!(
+                "Choose at most {MAX_PEOPLE} people; {} were chosen.",
+                user_ids.len()
+            )));
+        }
+        let (client, me) = self
+            .with_signed(|s| (s.client.clone(), s.session.user().id.clone()))
+            .await?;
+        if request.watch_self && !user_ids.contains(&me) {
+            user_ids.push(me);
+        }
         let mut chosen = Vec::with_capacity(ids.len());
         if !ids.is_empty() {
             let query = QueueQuery {
@@ -575,21 +594,30 @@ impl Desktop {
         prefs.set_queues_for(&signed.account, chosen.clone());
         self.save_prefs(&prefs);
         signed.queues = chosen.clone();
+        let watch = WatchRequest {
+            watch: Watch {
+                queues: chosen.iter().map(|q| QueueId::new(q.id.clone())).collect(),
+                users: user_ids.iter().map(|u| UserId::new(u.clone())).collect(),
+            },
+            queue_people: request.watch_queue_people,
+        };
         let existing = signed.live.clone();
-        if chosen.is_empty() {
+        if watch.watch.is_empty() {
             if let Some(live) = signed.live.take() {
                 self.stop_forwarder();
                 tokio::spawn(async move { live.roster.shutdown().await });
             }
         } else if let Some(live) = existing {
             drop(state);
-            live.roster
-                .set_queues(chosen.iter().map(|q| QueueId::new(q.id.clone())))
-                .await?;
+            live.roster.set_watch(watch).await?;
         } else {
-            signed.live = self.start_live(&signed.client, &chosen);
+            signed.live = self.start_live(&signed.client, watch);
         }
-        tracing::info!(queues = chosen.len(), "queue selection changed");
+        tracing::info!(
+            queues = chosen.len(),
+            people = user_ids.len(),
+            "watch selection changed"
+        );
         Ok(SelectQueuesResponse { selected: chosen })
     }
 

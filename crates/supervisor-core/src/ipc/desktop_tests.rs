@@ -156,6 +156,7 @@ async fn watch_support(desktop: &Desktop) -> String {
     let selected = desktop
         .select_queues(SelectQueuesRequest {
             queue_ids: vec![support.clone()],
+            ..SelectQueuesRequest::default()
         })
         .await
         .expect("queue selected");
@@ -243,13 +244,13 @@ async fn demo_sign_in_board_drop_mute_audit_and_sign_out() {
 
     // The Support conference: a customer, agent1 and a muted consultant (agent2).
     let conference = live_board(&desktop, |c| {
-        c.is_conference && c.parties.iter().any(|p| p.muted)
+        c.is_conference && c.parties.iter().any(|p| p.muted == Some(true))
     })
     .await;
     let consultant = conference
         .parties
         .iter()
-        .find(|p| p.muted && p.status == LegStatus::Live)
+        .find(|p| p.muted == Some(true) && p.status == LegStatus::Live)
         .expect("muted consultant")
         .clone();
     let agent = party_id(
@@ -257,7 +258,7 @@ async fn demo_sign_in_board_drop_mute_audit_and_sign_out() {
         &conference
             .parties
             .iter()
-            .find(|p| p.purpose == "agent" && !p.muted && p.status == LegStatus::Live)
+            .find(|p| p.purpose == "agent" && p.muted == Some(false) && p.status == LegStatus::Live)
             .expect("agent")
             .name,
     );
@@ -424,6 +425,7 @@ async fn bad_requests_and_a_revoked_session_get_the_codes_the_ui_acts_on() {
     let e = desktop
         .select_queues(SelectQueuesRequest {
             queue_ids: vec!["no-such-queue".into()],
+            ..SelectQueuesRequest::default()
         })
         .await
         .expect_err("unknown queue");

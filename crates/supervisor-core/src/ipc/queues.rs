@@ -47,12 +47,22 @@ pub struct ListQueuesResponse {
     pub truncated: bool,
 }
 
-/// `select_queues`: the queues the board watches from now on (an empty list watches nothing).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+/// `select_queues`: the queues (and people) the board watches from now on (empty lists watch
+/// nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectQueuesRequest {
     /// Queue ids, as listed by `list_queues`.
     pub queue_ids: Vec<String>,
+    /// People to watch as well (Genesys user ids): bridges they dial carry no queue.
+    #[serde(default)]
+    pub user_ids: Vec<String>,
+    /// Watch the signed-in supervisor's own calls.
+    #[serde(default)]
+    pub watch_self: bool,
+    /// Watch everyone seen taking calls on the chosen queues.
+    #[serde(default)]
+    pub watch_queue_people: bool,
 }
 
 /// `select_queues`: the selection as stored (unknown ids are refused, so this is what the board watches).

@@ -35,12 +35,12 @@ pub struct PartyView {
     pub purpose: String,
     /// The leg's state (`connected`, `alerting`, `disconnected`, ...; `unknown` when absent).
     pub state: String,
-    /// Muted now.
-    pub muted: bool,
-    /// On hold now.
-    pub held: bool,
-    /// Confined now.
-    pub confined: bool,
+    /// Muted now; `null` while not yet known (the board was built from analytics data).
+    pub muted: Option<bool>,
+    /// On hold now; `null` while not yet known.
+    pub held: Option<bool>,
+    /// Confined now; `null` while not yet known.
+    pub confined: Option<bool>,
     /// Which list the leg is in.
     pub status: LegStatus,
     /// True only for live legs that are a person (not the ACD leg): buttons are shown only for these.
@@ -51,6 +51,8 @@ pub struct PartyView {
     /// When the leg ended (ms since the Unix epoch), for ended legs.
     #[ts(type = "number | null")]
     pub ended_at_ms: Option<i64>,
+    /// The Genesys user on the leg (how people are picked to watch).
+    pub user_id: Option<String>,
 }
 
 /// One call conversation on the watched queues.
@@ -66,6 +68,10 @@ pub struct ConversationView {
     pub started_at_ms: Option<i64>,
     /// More than two live people: shown as a conference.
     pub is_conference: bool,
+    /// False while some fields rest on analytics data and are not yet known.
+    pub full_detail: bool,
+    /// The watched people on this call (why a bridge without a queue is on the board).
+    pub watched_user_ids: Vec<String>,
     /// Every leg: live ones first (wire order), then stale duplicates, ended and other legs.
     pub parties: Vec<PartyView>,
 }
@@ -78,7 +84,9 @@ pub enum ConnectionState {
     Idle,
     /// Opening the first connection; the board is loading.
     Connecting,
-    /// Events flow and the board was re-read since the last (re)connect.
+    /// Events flow but the board does not hold every call yet.
+    Loading,
+    /// Events flow, the board was swept since the last (re)connect and holds every known call.
     Live,
     /// The connection was lost and is being re-established: the board may be stale.
     Reconnecting,
@@ -102,6 +110,62 @@ pub struct ConnectionView {
     pub detail: Option<String>,
     /// The connection closed because the session is over: the UI asks to sign in again.
     pub session_expired: bool,
+    /// How much of what is watched the board holds.
+    pub completeness: BoardCompleteness,
+}
+
+/// How complete the board is: the UI says "Loading 640 of 1,000 calls" until it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardCompleteness {
+    /// Live watched calls known to exist.
+    pub discovered: u32,
+    /// Calls on the board.
+    pub held: u32,
+    /// Calls on the board with full detail (an event or a read).
+    pub full_detail: u32,
+    /// Calls known to exist that are not on the board yet.
+    pub unread: u32,
+    /// When the unread calls are retried, in ms from now.
+    #[ts(type = "number | null")]
+    pub retry_in_ms: Option<u64>,
+    /// Every discovered call is on the board.
+    pub complete: bool,
+    /// Permissions whose absence makes the board slower or poorer.
+    pub missing_permissions: Vec<String>,
+    /// Plain sentences the board shows (refused topics, fallbacks).
+    pub notices: Vec<String>,
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl From<&core::RosterStatus> for BoardCompleteness {
+    fn from(status: &core::RosterStatus) -> Self {
+        let c = &status.completeness;
+        let mut notices = c.notices.clone();
+        for r in &status.rejected_queues {
+            let what = match (&r.queue_id, &r.user_id) {
+                (Some(q), _) => format!("queue {q}"),
+                (None, Some(u)) => format!("person {u}"),
+                (None, None) => "a topic".to_owned(),
+            };
+            notices.push(format!("No live updates for {what}: {}", r.reason));
+        }
+        Self {
+            discovered: count(c.discovered),
+            held: count(c.held),
+            full_detail: count(c.full_detail),
+            unread: count(c.unread),
+            retry_in_ms: c
+                .next_retry
+                .map(|t| u64::try_from((t - Utc::now()).num_milliseconds().max(0)).unwrap_or(0)),
+            complete: c.is_complete(),
+            missing_permissions: c.missing_permissions.clone(),
+            notices,
+        }
+    }
 }
 
 impl ConnectionView {
@@ -113,6 +177,7 @@ impl ConnectionView {
             retry_in_ms: None,
             detail: None,
             session_expired: false,
+            completeness: BoardCompleteness::default(),
         }
     }
 }
@@ -151,8 +216,14 @@ impl From<&core::RosterStatus> for ConnectionView {
                 None => text,
             });
         }
+        let complete = status.completeness.is_complete();
         let (state, retry_in_ms, session_expired) = match &status.connection {
-            core::ConnectionState::Live if status.trusted => (ConnectionState::Live, None, false),
+            core::ConnectionState::Live if status.trusted && complete => {
+                (ConnectionState::Live, None, false)
+            }
+            core::ConnectionState::Live if status.last_snapshot.is_some() && !status.resyncing => {
+                (ConnectionState::Loading, None, false)
+            }
             core::ConnectionState::Live
             | core::ConnectionState::Connecting
             | core::ConnectionState::Subscribing => (waiting, None, false),
@@ -182,6 +253,7 @@ impl From<&core::RosterStatus> for ConnectionView {
                 detail
             },
             session_expired,
+            completeness: BoardCompleteness::from(status),
         }
     }
 }
@@ -202,6 +274,7 @@ fn party_view(party: &Party, status: LegStatus) -> PartyView {
         actionable: status == LegStatus::Live && !party.is_acd(),
         connected_since_ms: opt_ms(party.connected_since),
         ended_at_ms: opt_ms(party.ended_at),
+        user_id: party.user_id.as_ref().map(|u| u.as_str().to_owned()),
     }
 }
 
@@ -222,6 +295,12 @@ impl From<&ConversationRecord> for ConversationView {
                 .collect(),
             started_at_ms: opt_ms(record.started_at),
             is_conference: record.is_conference,
+            full_detail: record.full_detail,
+            watched_user_ids: record
+                .watched_users
+                .iter()
+                .map(|u| u.as_str().to_owned())
+                .collect(),
             parties: lists
                 .iter()
                 .flat_map(|(list, status)| list.iter().map(|p| party_view(p, *status)))
@@ -363,7 +442,9 @@ mod tests {
                 {"kind": "remove", "conversationId": "c1"},
                 {"kind": "connection", "connection": {
                     "state": "idle", "staleSinceMs": null, "retryInMs": null, "detail": null,
-                    "sessionExpired": false}}
+                    "sessionExpired": false, "completeness": {"discovered": 0, "held": 0,
+                    "fullDetail": 0, "unread": 0, "retryInMs": null, "complete": false,
+                    "missingPermissions": [], "notices": []}}}
             ]})
         );
     }

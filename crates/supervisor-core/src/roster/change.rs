@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use genesys_model::{ConversationId, QueueId};
+use genesys_model::{ConversationId, QueueId, UserId};
 use genesys_notify::{CloseReason, ConnectionStatus};
 use serde::{Serialize, Serializer};
 
@@ -142,14 +142,45 @@ impl ConnectionState {
     }
 }
 
-/// A queue whose topic the platform will not deliver (missing permission, unknown queue).
+/// A queue or person whose topic the platform will not deliver (missing permission, unknown id).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedQueue {
     /// The queue, when the topic named one.
     pub queue_id: Option<QueueId>,
+    /// The person, when the topic was a user's.
+    pub user_id: Option<UserId>,
     /// The platform's reason.
     pub reason: String,
+}
+
+/// How much of what is watched the board holds: the board is only "live" when it is complete.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completeness {
+    /// Live watched calls known to exist (on the board or waiting to be read).
+    pub discovered: usize,
+    /// Calls on the board.
+    pub held: usize,
+    /// Calls on the board with every field known (an event or a REST read supplied it).
+    pub full_detail: usize,
+    /// Calls known to exist that are not on the board yet.
+    pub unread: usize,
+    /// When the unread calls are read again (after a failed read).
+    pub next_retry: Option<DateTime<Utc>>,
+    /// Every watched target has been swept since the last (re)connect.
+    pub swept: bool,
+    /// Permissions whose absence makes the board slower or poorer, with the fallback in use.
+    pub missing_permissions: Vec<String>,
+    /// Plain sentences the board should show (refused topics, fallbacks).
+    pub notices: Vec<String>,
+}
+
+impl Completeness {
+    /// Every discovered call is on the board and the last sweep finished.
+    pub fn is_complete(&self) -> bool {
+        self.swept && self.unread == 0
+    }
 }
 
 /// Whether the board can be trusted, and since when it may be stale.
@@ -172,6 +203,8 @@ pub struct RosterStatus {
     pub malformed_events: u64,
     /// The last snapshot failure, for the status bar.
     pub last_error: Option<String>,
+    /// How complete the board is.
+    pub completeness: Completeness,
 }
 
 impl RosterStatus {
@@ -185,6 +218,7 @@ impl RosterStatus {
             rejected_queues: Vec::new(),
             malformed_events: 0,
             last_error: None,
+            completeness: Completeness::default(),
         }
     }
 }

@@ -26,10 +26,10 @@ mod record;
 mod snapshot;
 
 pub use change::{
-    ChangeKind, ConnectionState, RejectedQueue, RemovalReason, RosterChange, RosterSnapshot,
-    RosterStatus,
+    ChangeKind, Completeness, ConnectionState, RejectedQueue, RemovalReason, RosterChange,
+    RosterSnapshot, RosterStatus,
 };
-pub use live::{Roster, RosterConfig, RosterError};
-pub use model::{Effect, RosterModel};
+pub use live::{Roster, RosterConfig, RosterError, WatchRequest};
+pub use model::{Effect, RosterModel, Watch};
 pub use record::{ConversationRecord, LegStatus, Party};
-pub use snapshot::SnapshotRead;
+pub use snapshot::{DETAILS_PERMISSION, OBSERVATIONS_PERMISSION, SnapshotRead};

@@ -18,6 +18,12 @@
 //! 4. **Duplicates are free.** An observation that changes nothing keeps the record's identity and
 //!    emits no change.
 //!
+//! 5. **Analytics data is weak.** A details-query observation (which lags the platform and carries
+//!    no state, mute or confinement) counts as *older* than a record observed since the current
+//!    socket went live (that record's flags are current: every change since came as an event), so
+//!    it only adds forward facts. A record from before the current connection takes its legs, with
+//!    the fields analytics lacks set to unknown, and is read in full later.
+//!
 //! Limit: two events with the same legs in the same states but different mute/hold flags, delivered
 //! out of order by the platform, cannot be told apart; the next event corrects the flags.
 
@@ -26,12 +32,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use genesys_model::{ConversationId, QueueId, Timestamp};
+use genesys_model::{ConversationId, QueueId, Timestamp, UserId};
 use genesys_notify::ConversationEvent;
 use tokio::sync::broadcast;
 
-use super::change::{ChangeKind, RemovalReason, RosterChange, RosterSnapshot, RosterStatus};
-use super::normalize::{self, Leg, LegClass, Observation};
+use super::change::{
+    ChangeKind, Completeness, RemovalReason, RosterChange, RosterSnapshot, RosterStatus,
+};
+use super::normalize::{self, Detail, Leg, LegClass, Observation};
 use super::record::{ConversationRecord, LegStatus};
 
 /// What applying one observation did.
@@ -63,10 +71,40 @@ pub(crate) struct Applied {
     pub record: Arc<ConversationRecord>,
 }
 
+/// What the board watches: queues, and people (for bridges that carry no queue).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Watch {
+    /// Queues whose calls are on the board.
+    pub queues: BTreeSet<QueueId>,
+    /// People whose calls are on the board, whatever queue (or none) they came through.
+    pub users: BTreeSet<UserId>,
+}
+
+impl Watch {
+    /// Queues only.
+    pub fn queues(queues: impl IntoIterator<Item = QueueId>) -> Self {
+        Self {
+            queues: queues.into_iter().collect(),
+            users: BTreeSet::new(),
+        }
+    }
+
+    /// True when nothing is watched.
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty() && self.users.is_empty()
+    }
+}
+
 /// The roster's state: conversations, tombstones, status and the change stream.
 pub struct RosterModel {
-    watched: BTreeSet<QueueId>,
+    watched: Watch,
     entries: BTreeMap<ConversationId, Entry>,
+    /// Live calls known to exist (from discovery) that are not on the board yet.
+    unread: BTreeMap<ConversationId, Vec<QueueId>>,
+    /// Records on the board that are not fully known.
+    partial: usize,
+    /// When the current socket went live: records observed since then have current flags.
+    continuity_since: Option<Instant>,
     tombstones: HashMap<ConversationId, Instant>,
     tombstone_ttl: Duration,
     seq: u64,
@@ -77,7 +115,7 @@ pub struct RosterModel {
 impl std::fmt::Debug for RosterModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RosterModel")
-            .field("queues", &self.watched.len())
+            .field("queues", &self.watched.queues.len())
             .field("conversations", &self.entries.len())
             .field("seq", &self.seq)
             .finish_non_exhaustive()
@@ -90,10 +128,18 @@ impl RosterModel {
     /// An empty roster for these queues; `change_capacity` bounds how far a slow consumer may lag
     /// before it must take a fresh snapshot.
     pub fn new(queues: impl IntoIterator<Item = QueueId>, change_capacity: usize) -> Self {
+        Self::watching(Watch::queues(queues), change_capacity)
+    }
+
+    /// An empty roster for queues and people.
+    pub fn watching(watch: Watch, change_capacity: usize) -> Self {
         let (changes, _) = broadcast::channel(change_capacity.max(16));
         Self {
-            watched: queues.into_iter().collect(),
+            watched: watch,
             entries: BTreeMap::new(),
+            unread: BTreeMap::new(),
+            partial: 0,
+            continuity_since: None,
             tombstones: HashMap::new(),
             tombstone_ttl: Duration::from_secs(30 * 60),
             seq: 0,
@@ -124,7 +170,108 @@ impl RosterModel {
 
     /// The watched queues.
     pub fn queues(&self) -> Vec<QueueId> {
-        self.watched.iter().cloned().collect()
+        self.watched.queues.iter().cloned().collect()
+    }
+
+    /// What is watched.
+    pub fn watch(&self) -> &Watch {
+        &self.watched
+    }
+
+    /// Marks the instant the current socket went live (events are complete from then on).
+    pub(crate) fn set_continuity_since(&mut self, at: Option<Instant>) {
+        self.continuity_since = at;
+    }
+
+    /// Records calls discovery found but the board does not hold yet (they will be read).
+    pub(crate) fn mark_unread(
+        &mut self,
+        ids: impl IntoIterator<Item = (ConversationId, Vec<QueueId>)>,
+    ) {
+        for (id, queues) in ids {
+            if !self.entries.contains_key(&id) && !self.tombstones.contains_key(&id) {
+                self.unread.insert(id, queues);
+            }
+        }
+    }
+
+    /// A call discovery named turned out not to be watched: it is not missing.
+    pub(crate) fn forget_unread(&mut self, id: &ConversationId) {
+        self.unread.remove(id);
+    }
+
+    /// A call discovery named could not be read (yet) but is not known to be gone either.
+    pub(crate) fn unread(&self) -> Vec<(ConversationId, Vec<QueueId>)> {
+        self.unread
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Records that rest on analytics data, oldest observation first, at most `n`.
+    pub(crate) fn partial_records(&self, n: usize) -> Vec<Arc<ConversationRecord>> {
+        if self.partial == 0 {
+            return Vec::new();
+        }
+        let mut partial: Vec<&Entry> = self
+            .entries
+            .values()
+            .filter(|e| !e.record.full_detail)
+            .collect();
+        partial.sort_by_key(|e| e.observed_at);
+        partial
+            .into_iter()
+            .take(n)
+            .map(|e| Arc::clone(&e.record))
+            .collect()
+    }
+
+    /// The completeness counts now (the status carries a copy refreshed by the roster task).
+    pub fn completeness_counts(&self) -> (usize, usize, usize) {
+        let held = self.entries.len();
+        (held + self.unread.len(), held, held - self.partial)
+    }
+
+    /// Copies the counts into the status (announcing it when something changed).
+    pub(crate) fn refresh_completeness(&mut self, f: impl FnOnce(&mut Completeness)) {
+        let (discovered, held, full) = self.completeness_counts();
+        let unread = self.unread.len();
+        self.update_status(|s| {
+            let c = &mut s.completeness;
+            c.discovered = discovered;
+            c.held = held;
+            c.full_detail = full;
+            c.unread = unread;
+            f(c);
+            if unread == 0 {
+                c.next_retry = None;
+            }
+        });
+    }
+
+    fn insert_entry(&mut self, id: ConversationId, entry: Entry) {
+        if !entry.record.full_detail {
+            self.partial += 1;
+        }
+        self.unread.remove(&id);
+        if let Some(old) = self.entries.insert(id, entry) {
+            if !old.record.full_detail {
+                self.partial -= 1;
+            }
+        }
+    }
+
+    fn remove_entry(&mut self, id: &ConversationId) -> Option<Entry> {
+        self.unread.remove(id);
+        let old = self.entries.remove(id)?;
+        if !old.record.full_detail {
+            self.partial -= 1;
+        }
+        Some(old)
+    }
+
+    fn on_watch(&self, record: &ConversationRecord) -> bool {
+        record.on_any_queue(self.watched.queues.iter()) || !record.watched_users.is_empty()
     }
 
     /// One conversation's current record.
@@ -138,6 +285,15 @@ impl RosterModel {
             .values()
             .filter(|e| e.record.on_any_queue(queues.iter()))
             .map(|e| e.record.id.clone())
+            .collect()
+    }
+
+    /// Ids of every conversation on the board or known to be unread (what a full resync checks).
+    pub fn known_ids(&self) -> Vec<ConversationId> {
+        self.entries
+            .keys()
+            .chain(self.unread.keys())
+            .cloned()
             .collect()
     }
 
@@ -172,7 +328,8 @@ impl RosterModel {
 
     /// Applies a queue event observed at `at` (tests replay out-of-order deliveries with it).
     pub fn apply_event_at(&mut self, event: ConversationEvent, at: Instant) -> Effect {
-        let observation = normalize::from_event(*event.conversation, event.queue_id);
+        let queue = event.queue_id().cloned();
+        let observation = normalize::from_event(*event.conversation, queue);
         self.apply(observation, at).effect
     }
 
@@ -194,18 +351,30 @@ impl RosterModel {
             legs: incoming,
             queues,
             ended,
+            detail,
         } = observation;
         let old = self.entries.get(&id);
         let tombstoned = self.tombstones.contains_key(&id);
-        let older = old.is_some_and(|e| observed_at < e.observed_at);
-        let legs = merge_legs(old.map(|e| e.record.as_ref()), incoming, older);
+        let weak = detail == Detail::Analytics;
+        let current = |e: &Entry| {
+            self.continuity_since
+                .is_some_and(|since| e.observed_at >= since)
+        };
+        let older = old.is_some_and(|e| observed_at < e.observed_at || (weak && current(e)));
+        let legs = merge_legs(old.map(|e| e.record.as_ref()), incoming, older, weak);
         let mut all_queues: Vec<QueueId> = old.map(|e| e.record.queues.clone()).unwrap_or_default();
         all_queues.extend(queues);
         all_queues.extend(legs.iter().filter_map(|l| l.party.queue_id.clone()));
         all_queues.sort_unstable();
         all_queues.dedup();
         let over = ended || (!legs.is_empty() && legs.iter().all(|l| l.class == LegClass::Ended));
-        let record = build_record(id, all_queues, legs, over || tombstoned);
+        let record = build_record(
+            id,
+            all_queues,
+            legs,
+            over || tombstoned,
+            &self.watched.users,
+        );
 
         if tombstoned {
             return Applied {
@@ -217,7 +386,7 @@ impl RosterModel {
             let record = Arc::new(record);
             self.tombstones.insert(record.id.clone(), observed_at);
             self.prune_tombstones(false);
-            let effect = if self.entries.remove(&record.id).is_some() {
+            let effect = if self.remove_entry(&record.id).is_some() {
                 Effect::Removed(self.emit(ChangeKind::Removed {
                     id: record.id.clone(),
                     reason: RemovalReason::Ended,
@@ -229,7 +398,7 @@ impl RosterModel {
         }
         match self.entries.get_mut(&record.id) {
             Some(entry) => {
-                if entry.observed_at < observed_at {
+                if entry.observed_at < observed_at && !older {
                     entry.observed_at = observed_at;
                 }
                 if *entry.record == record {
@@ -239,7 +408,13 @@ impl RosterModel {
                     };
                 }
                 let record = Arc::new(record);
+                let was_full = entry.record.full_detail;
                 entry.record = Arc::clone(&record);
+                match (was_full, record.full_detail) {
+                    (true, false) => self.partial += 1,
+                    (false, true) => self.partial -= 1,
+                    _ => {}
+                }
                 let seq = self.emit(ChangeKind::Upserted {
                     conversation: Arc::clone(&record),
                 });
@@ -256,13 +431,13 @@ impl RosterModel {
                         record,
                     };
                 }
-                if !record.on_any_queue(self.watched.iter()) {
+                if !self.on_watch(&record) {
                     return Applied {
                         effect: Effect::Unwatched,
                         record,
                     };
                 }
-                self.entries.insert(
+                self.insert_entry(
                     record.id.clone(),
                     Entry {
                         record: Arc::clone(&record),
@@ -283,7 +458,8 @@ impl RosterModel {
     /// A re-read answered 404: the conversation is gone for good.
     pub(crate) fn forget(&mut self, id: &ConversationId) -> Option<u64> {
         self.tombstones.insert(id.clone(), Instant::now());
-        self.entries.remove(id).map(|_| {
+        self.unread.remove(id);
+        self.remove_entry(id).map(|_| {
             self.emit(ChangeKind::Removed {
                 id: id.clone(),
                 reason: RemovalReason::NotFound,
@@ -291,17 +467,50 @@ impl RosterModel {
         })
     }
 
-    /// Replaces the watched queues; conversations on none of them leave the board.
-    pub(crate) fn set_queues(&mut self, queues: BTreeSet<QueueId>) {
-        self.watched = queues;
+    /// A call analytics reports as ended (a resync learnt it without reading it): it leaves.
+    pub(crate) fn ended(&mut self, id: &ConversationId) -> Option<u64> {
+        self.tombstones.insert(id.clone(), Instant::now());
+        self.unread.remove(id);
+        self.remove_entry(id).map(|_| {
+            self.emit(ChangeKind::Removed {
+                id: id.clone(),
+                reason: RemovalReason::Ended,
+            })
+        })
+    }
+
+    /// Replaces what is watched; conversations no longer watched leave the board.
+    pub(crate) fn set_watch(&mut self, watch: Watch) {
+        let users_changed = watch.users != self.watched.users;
+        self.watched = watch;
+        if users_changed {
+            // Recompute which watched people each record carries.
+            let ids: Vec<ConversationId> = self.entries.keys().cloned().collect();
+            for id in ids {
+                let Some(entry) = self.entries.get_mut(&id) else {
+                    continue;
+                };
+                let users = watched_users_of(&entry.record, &self.watched.users);
+                if users != entry.record.watched_users {
+                    let mut record = (*entry.record).clone();
+                    record.watched_users = users;
+                    let record = Arc::new(record);
+                    entry.record = Arc::clone(&record);
+                    self.emit(ChangeKind::Upserted {
+                        conversation: record,
+                    });
+                }
+            }
+        }
         let gone: Vec<ConversationId> = self
             .entries
             .values()
-            .filter(|e| !e.record.on_any_queue(self.watched.iter()))
+            .filter(|e| !self.on_watch(&e.record))
             .map(|e| e.record.id.clone())
             .collect();
+        self.unread.clear();
         for id in gone {
-            self.entries.remove(&id);
+            self.remove_entry(&id);
             self.emit(ChangeKind::Removed {
                 id,
                 reason: RemovalReason::Unwatched,
@@ -360,8 +569,13 @@ fn class_of(status: LegStatus) -> LegClass {
     }
 }
 
-/// Rules 1 and 3 of the module doc, leg by leg.
-fn merge_legs(old: Option<&ConversationRecord>, incoming: Vec<Leg>, older: bool) -> Vec<Leg> {
+/// Rules 1, 3 and 5 of the module doc, leg by leg.
+fn merge_legs(
+    old: Option<&ConversationRecord>,
+    incoming: Vec<Leg>,
+    older: bool,
+    weak: bool,
+) -> Vec<Leg> {
     let mut legs: Vec<Leg> = Vec::with_capacity(incoming.len() + 1);
     for leg in incoming {
         if legs
@@ -386,6 +600,19 @@ fn merge_legs(old: Option<&ConversationRecord>, incoming: Vec<Leg>, older: bool)
                     Leg {
                         party: party.clone(),
                         class: class_of(status),
+                    }
+                } else if weak {
+                    // Analytics knows less than the record: keep who the leg is, take where it
+                    // stands, and leave what analytics cannot see unknown.
+                    let mut kept = party.clone();
+                    kept.state = leg.party.state;
+                    kept.muted = leg.party.muted;
+                    kept.held = leg.party.held;
+                    kept.confined = leg.party.confined;
+                    kept.ended_at = leg.party.ended_at.or(kept.ended_at);
+                    Leg {
+                        party: kept,
+                        class: leg.class,
                     }
                 } else {
                     let mut leg = leg;
@@ -427,11 +654,23 @@ fn merge_legs(old: Option<&ConversationRecord>, incoming: Vec<Leg>, older: bool)
     legs
 }
 
+fn watched_users_of(record: &ConversationRecord, watched: &BTreeSet<UserId>) -> Vec<UserId> {
+    let mut users: Vec<UserId> = record
+        .all_legs()
+        .filter_map(|p| p.user_id.clone())
+        .filter(|u| watched.contains(u))
+        .collect();
+    users.sort_unstable();
+    users.dedup();
+    users
+}
+
 fn build_record(
     id: ConversationId,
     queues: Vec<QueueId>,
     legs: Vec<Leg>,
     ended: bool,
+    watched: &BTreeSet<UserId>,
 ) -> ConversationRecord {
     let started_at: Option<Timestamp> = legs
         .iter()
@@ -448,6 +687,8 @@ fn build_record(
         started_at,
         is_conference: false,
         ended,
+        full_detail: false,
+        watched_users: Vec::new(),
         parties: Vec::new(),
         ended_legs: Vec::new(),
         stale_duplicates: Vec::new(),
@@ -470,6 +711,8 @@ fn build_record(
         list.push(party);
     }
     record.is_conference = record.live_people_count() > 2;
+    record.full_detail = record.parties.iter().all(|p| p.is_fully_known());
+    record.watched_users = watched_users_of(&record, watched);
     record
 }
 
@@ -487,7 +730,7 @@ mod tests {
             serde_json::from_value(body).expect("event body");
         ConversationEvent {
             topic: Arc::from(format!("v2.routing.queues.{Q}.conversations.calls")),
-            queue_id: QueueId::new(Q),
+            source: genesys_notify::WatchTarget::Queue(QueueId::new(Q)),
             conversation: Box::new(conversation),
             correlation_id: None,
         }
@@ -581,7 +824,7 @@ mod tests {
         assert!(matches!(effect, Effect::Upserted(_)));
         let r = m.conversation(&ConversationId::new("c1")).expect("record");
         assert!(
-            r.live_party(&"ext".into()).expect("ext").muted,
+            r.live_party(&"ext".into()).expect("ext").is_muted(),
             "stale flag ignored"
         );
         assert!(r.live_party(&"ag".into()).is_some(), "new leg added");
@@ -673,7 +916,7 @@ mod tests {
         assert_eq!(m.apply_event(three_party("connected")), Effect::Unwatched);
         let mut m = model();
         m.apply_event(three_party("connected"));
-        m.set_queues(BTreeSet::from([QueueId::new("other")]));
+        m.set_watch(Watch::queues([QueueId::new("other")]));
         assert!(m.is_empty());
     }
 

@@ -22,12 +22,12 @@ pub struct Party {
     pub purpose: Option<Purpose>,
     /// The leg's state (for `calls[]` shapes, the effective call's state).
     pub state: Option<ParticipantState>,
-    /// Muted now.
-    pub muted: bool,
-    /// On hold now.
-    pub held: bool,
-    /// Confined now (ad-hoc conferences).
-    pub confined: bool,
+    /// Muted now; `None` until an event or a read says (analytics data does not carry it).
+    pub muted: Option<bool>,
+    /// On hold now; `None` until known.
+    pub held: Option<bool>,
+    /// Confined now (ad-hoc conferences); `None` until known.
+    pub confined: Option<bool>,
     /// When the leg connected: the base of "time on the call".
     pub connected_since: Option<Timestamp>,
     /// When the leg started (ringing or dialling included).
@@ -57,6 +57,25 @@ impl Party {
     /// True for the customer leg, whose fate the drop plan warns about.
     pub fn is_customer(&self) -> bool {
         matches!(self.purpose, Some(Purpose::Customer))
+    }
+
+    /// True when every field the board shows is known (an event or a REST read supplied it).
+    pub fn is_fully_known(&self) -> bool {
+        self.state.is_some()
+            && self.muted.is_some()
+            && self.held.is_some()
+            && self.confined.is_some()
+    }
+
+    /// Muted, with "not known" read as not muted (for rules that must not act on a guess, check
+    /// [`Party::muted`] itself).
+    pub fn is_muted(&self) -> bool {
+        self.muted == Some(true)
+    }
+
+    /// Held, with "not known" read as not held.
+    pub fn is_held(&self) -> bool {
+        self.held == Some(true)
     }
 
     /// The purpose as text ("unknown" when absent), for logs, the audit log and messages.
@@ -93,6 +112,11 @@ pub struct ConversationRecord {
     pub is_conference: bool,
     /// Every leg has ended: the call is over (the roster never holds such records; re-reads can).
     pub ended: bool,
+    /// Every live leg is fully known; false while the record rests on analytics data alone (the
+    /// roster then reads it in full, paced, and events complete it).
+    pub full_detail: bool,
+    /// Watched people on the call (how a bridge without a queue came onto the board), sorted.
+    pub watched_users: Vec<UserId>,
     /// Live legs, in wire order: the only actionable ones.
     pub parties: Vec<Party>,
     /// Ended legs, kept apart so they are visible but never actionable.

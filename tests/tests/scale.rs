@@ -1,0 +1,234 @@
+//! The board at contact-center scale, against the emulator's truth, with the platform's real limit
+//! (300 requests per minute per token) and its real analytics lag (3 s) on: a cold start at 1,000
+//! live calls, three socket kills under churn, and a drop in the middle of a resync.
+//!
+//! These are the short versions of `scripts/bench-scale.sh` (5,000 and 10,000 calls, a 10-minute
+//! soak), so a regression fails the test command. Nothing here is timed except by the bounds a
+//! supervisor would notice (the board equal to the truth within 5 s of a reconnect).
+
+use std::time::Duration;
+
+use bridgekeeper_tests::{
+    Rig, emulator_config, known_facts_diff, notify_config, roster_board, truth_board,
+};
+use genesys_emulator::{EmulatorConfig, SUPERVISOR_EMAIL, ScenarioName};
+use genesys_model::{ConversationId, ParticipantId, UserId};
+use serde_json::{Value, json};
+use supervisor_core::actions::ActionOutcome;
+use supervisor_core::roster::{Roster, RosterConfig, Watch, WatchRequest};
+
+const CALLS: usize = 1_000;
+
+fn scale_config() -> EmulatorConfig {
+    EmulatorConfig {
+        scenario: ScenarioName::Load,
+        conversations: CALLS,
+        rate_limit_per_minute: 300,
+        analytics_lag: Duration::from_secs(3),
+        ..emulator_config()
+    }
+}
+
+fn roster_config() -> RosterConfig {
+    RosterConfig {
+        analytics_lag: Duration::from_secs(3),
+        ..RosterConfig::default()
+    }
+}
+
+/// Requests on `/api/v2` since `since`: (total, refused with 429).
+fn api_requests(rig: &Rig, since: u64) -> (usize, usize) {
+    let all: Vec<(String, String, u16)> = rig
+        .requests(since)
+        .into_iter()
+        .filter(|(_, path, _)| path.starts_with("/api/v2"))
+        .collect();
+    let refused = all.iter().filter(|(_, _, s)| *s == 429).count();
+    (all.len(), refused)
+}
+
+/// The truth's live calls on the watched queues or with a watched person on them.
+fn truth_for(truth: &[Value], watch: &Watch) -> bridgekeeper_tests::Board {
+    let queues: Vec<_> = watch.queues.iter().cloned().collect();
+    let mut board = truth_board(truth, &queues);
+    let users: Vec<&str> = watch.users.iter().map(UserId::as_str).collect();
+    let with_users: Vec<Value> = truth
+        .iter()
+        .filter(|c| {
+            c["participants"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["user"]["id"].as_str().is_some_and(|u| users.contains(&u)))
+        })
+        .cloned()
+        .map(|mut c| {
+            // Mark it as on a watched queue so truth_board keeps it.
+            if let Some(q) = queues.first() {
+                c["queueId"] = q.as_str().into();
+            }
+            c
+        })
+        .collect();
+    board.extend(truth_board(&with_users, &queues));
+    board
+}
+
+/// Polls until every fact the roster knows agrees with the truth (unknown facts are allowed: the
+/// analytics data does not carry them); returns the time it took and the legs with unknown facts.
+async fn equal_to_truth(
+    rig: &Rig,
+    roster: &Roster,
+    within: Duration,
+) -> Result<(Duration, usize), String> {
+    let started = tokio::time::Instant::now();
+    loop {
+        let watch = roster.watch();
+        let truth = truth_for(&rig.emu.world().conversations(), &watch);
+        let ours = roster_board(roster);
+        let (diff, unknown) = known_facts_diff(&ours, &truth);
+        if diff.is_empty() {
+            return Ok((started.elapsed(), unknown));
+        }
+        if started.elapsed() >= within {
+            let lines: Vec<&str> = diff.lines().take(20).collect();
+            return Err(format!(
+                "{} differences, first ones:\n{}",
+                diff.lines().count(),
+                lines.join("\n")
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn start_roster(rig: &Rig, users: bool) -> (Roster, UserId) {
+    let token = rig.token(SUPERVISOR_EMAIL).await;
+    let me = UserId::new(rig.user(SUPERVISOR_EMAIL));
+    let watch = Watch {
+        queues: rig.all_queues().into_iter().collect(),
+        users: if users {
+            [me.clone()].into_iter().collect()
+        } else {
+            Default::default()
+        },
+    };
+    let roster = Roster::connect_watching(
+        rig.client(&token),
+        WatchRequest {
+            watch,
+            queue_people: false,
+        },
+        notify_config(),
+        roster_config(),
+    );
+    (roster, me)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_start_at_1000_calls_is_complete_true_and_never_rate_limited() {
+    let rig = Rig::start_with(scale_config()).await;
+    rig.churn(60.0).await;
+    let since = rig.request_seq();
+    let started = tokio::time::Instant::now();
+    let (roster, _) = start_roster(&rig, true).await;
+    assert!(
+        roster.wait_until_trusted(Duration::from_secs(60)).await,
+        "complete within a minute: {:?}",
+        roster.status()
+    );
+    let complete_after = started.elapsed();
+    let (took, unknown) = equal_to_truth(&rig, &roster, Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|diff| panic!("the board differs from the truth:\n{diff}"));
+    let (requests, refused) = api_requests(&rig, since);
+    let status = roster.status();
+    eprintln!(
+        "cold start at {CALLS} calls: complete in {complete_after:?}, equal to truth {took:?} later, \
+         {requests} API requests, {refused} refused, {} on the board, {unknown} legs not yet fully known",
+        status.completeness.held
+    );
+    assert_eq!(refused, 0, "no 429 during a cold start");
+    assert!(
+        status.completeness.held >= CALLS * 9 / 10,
+        "the board holds the calls: {:?}",
+        status.completeness
+    );
+    // Cost grows with pages: 10 details pages, observations, channel set-up and a few reads of
+    // calls analytics had not caught up with; nowhere near one GET per call.
+    assert!(
+        requests < 80,
+        "{requests} requests for a cold start at {CALLS} calls"
+    );
+    rig.churn(0.0).await;
+    roster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_each_socket_kill_the_board_is_true_within_five_seconds_at_no_429() {
+    let rig = Rig::start_with(scale_config()).await;
+    let (roster, _) = start_roster(&rig, true).await;
+    assert!(roster.wait_until_trusted(Duration::from_secs(60)).await);
+    rig.churn(60.0).await;
+    let mut per_reconnect = Vec::new();
+    for round in 1..=3 {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let since = rig.request_seq();
+        rig.fault(json!({"kind": "close_sockets"})).await;
+        // Let the socket drop be noticed before judging.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (took, _) = equal_to_truth(&rig, &roster, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|diff| panic!("round {round}: not true 5 s after the kill:\n{diff}"));
+        assert!(
+            roster.wait_until_trusted(Duration::from_secs(10)).await,
+            "round {round}: complete again: {:?}",
+            roster.status()
+        );
+        let (requests, refused) = api_requests(&rig, since);
+        eprintln!(
+            "socket kill {round}: true after {took:?}, {requests} requests, {refused} refused"
+        );
+        assert_eq!(refused, 0, "round {round}: no 429 after a reconnect");
+        per_reconnect.push(requests);
+    }
+    assert!(
+        per_reconnect.iter().all(|r| *r < 60),
+        "a resync costs pages, not calls: {per_reconnect:?}"
+    );
+    rig.churn(0.0).await;
+    roster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drop_during_a_resync_is_not_held_behind_background_reads() {
+    let rig = Rig::start_with(scale_config()).await;
+    let (roster, _) = start_roster(&rig, false).await;
+    assert!(roster.wait_until_trusted(Duration::from_secs(60)).await);
+    let actions = rig.actions(&roster, "scale.jsonl").await;
+    // A plain three-party call from the truth.
+    let (conversation, parties) = bridgekeeper_tests::find_call(&rig, 3, true).await;
+    let target = parties.last().map(|(id, _)| id.clone()).expect("party");
+    let (c, p) = (
+        ConversationId::new(conversation.clone()),
+        ParticipantId::new(target.clone()),
+    );
+    rig.fault(json!({"kind": "close_sockets"})).await;
+    // The resync sweep starts once analytics has caught up; drop in the middle of it.
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    let started = tokio::time::Instant::now();
+    let plan = actions.plan_drop(&c, &p).await.expect("plan");
+    let report = actions.execute_drop(&plan).await.expect("drop");
+    let took = started.elapsed();
+    eprintln!("drop during a resync at {CALLS} calls: {took:?} command to outcome");
+    assert!(
+        matches!(report.outcome, ActionOutcome::Confirmed { .. }),
+        "{:?}",
+        report.outcome
+    );
+    assert_eq!(
+        bridgekeeper_tests::truth_leg(&rig, &conversation, &target)["state"],
+        "disconnected"
+    );
+    roster.shutdown().await;
+}
