@@ -173,3 +173,37 @@ fn leave(w: &mut World, conversation_id: String) -> Option<Change> {
         disconnect_type: "endpoint".to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ScenarioName;
+
+    #[test]
+    fn churn_occasionally_starts_queue_less_bridges() {
+        let mut w = World::new(ScenarioName::Empty, 11, 0);
+        for _ in 0..400 {
+            step(&mut w, 20);
+        }
+        let bridges: Vec<_> = w
+            .ordered_conversations()
+            .filter(|c| c.queue_ids().is_empty())
+            .collect();
+        assert!(!bridges.is_empty(), "some churned calls are bridges");
+        for b in bridges {
+            assert!(b.participants.iter().all(|p| !p.is_acd()));
+            assert_eq!(
+                b.participants
+                    .iter()
+                    .filter(|p| p.user_id.is_some())
+                    .count(),
+                1,
+                "one user party who dialled the others"
+            );
+        }
+        assert!(
+            w.ordered_conversations().any(|c| !c.queue_ids().is_empty()),
+            "and most are queue calls"
+        );
+    }
+}

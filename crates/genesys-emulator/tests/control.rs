@@ -399,6 +399,8 @@ fn binary_prints_the_listen_line_first_and_stops_on_sigterm() {
         "--token-ttl-secs",
         "--rate-limit",
         "--latency-ms",
+        "--analytics-lag-ms",
+        "--analytics-max-results",
     ] {
         assert!(text.contains(flag), "--help documents {flag}");
     }
