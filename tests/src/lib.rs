@@ -20,6 +20,8 @@ use supervisor_core::actions::{Actions, ActionsConfig};
 use supervisor_core::audit::AuditLog;
 use supervisor_core::roster::{Roster, RosterConfig};
 
+pub mod scale;
+
 pub use genesys_emulator;
 pub use serde_json;
 

@@ -8,126 +8,17 @@
 
 use std::time::Duration;
 
-use bridgekeeper_tests::{
-    Rig, emulator_config, known_facts_diff, notify_config, roster_board, truth_board,
-};
-use genesys_emulator::{EmulatorConfig, SUPERVISOR_EMAIL, ScenarioName};
-use genesys_model::{ConversationId, ParticipantId, UserId};
-use serde_json::{Value, json};
+use bridgekeeper_tests::Rig;
+use bridgekeeper_tests::scale::{api_requests, equal_to_truth, scale_config, start_roster};
+use genesys_model::{ConversationId, ParticipantId};
+use serde_json::json;
 use supervisor_core::actions::ActionOutcome;
-use supervisor_core::roster::{Roster, RosterConfig, Watch, WatchRequest};
 
 const CALLS: usize = 1_000;
 
-fn scale_config() -> EmulatorConfig {
-    EmulatorConfig {
-        scenario: ScenarioName::Load,
-        conversations: CALLS,
-        rate_limit_per_minute: 300,
-        analytics_lag: Duration::from_secs(3),
-        ..emulator_config()
-    }
-}
-
-fn roster_config() -> RosterConfig {
-    RosterConfig {
-        analytics_lag: Duration::from_secs(3),
-        ..RosterConfig::default()
-    }
-}
-
-/// Requests on `/api/v2` since `since`: (total, refused with 429).
-fn api_requests(rig: &Rig, since: u64) -> (usize, usize) {
-    let all: Vec<(String, String, u16)> = rig
-        .requests(since)
-        .into_iter()
-        .filter(|(_, path, _)| path.starts_with("/api/v2"))
-        .collect();
-    let refused = all.iter().filter(|(_, _, s)| *s == 429).count();
-    (all.len(), refused)
-}
-
-/// The truth's live calls on the watched queues or with a watched person on them.
-fn truth_for(truth: &[Value], watch: &Watch) -> bridgekeeper_tests::Board {
-    let queues: Vec<_> = watch.queues.iter().cloned().collect();
-    let mut board = truth_board(truth, &queues);
-    let users: Vec<&str> = watch.users.iter().map(UserId::as_str).collect();
-    let with_users: Vec<Value> = truth
-        .iter()
-        .filter(|c| {
-            c["participants"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|p| p["user"]["id"].as_str().is_some_and(|u| users.contains(&u)))
-        })
-        .cloned()
-        .map(|mut c| {
-            // Mark it as on a watched queue so truth_board keeps it.
-            if let Some(q) = queues.first() {
-                c["queueId"] = q.as_str().into();
-            }
-            c
-        })
-        .collect();
-    board.extend(truth_board(&with_users, &queues));
-    board
-}
-
-/// Polls until every fact the roster knows agrees with the truth (unknown facts are allowed: the
-/// analytics data does not carry them); returns the time it took and the legs with unknown facts.
-async fn equal_to_truth(
-    rig: &Rig,
-    roster: &Roster,
-    within: Duration,
-) -> Result<(Duration, usize), String> {
-    let started = tokio::time::Instant::now();
-    loop {
-        let watch = roster.watch();
-        let truth = truth_for(&rig.emu.world().conversations(), &watch);
-        let ours = roster_board(roster);
-        let (diff, unknown) = known_facts_diff(&ours, &truth);
-        if diff.is_empty() {
-            return Ok((started.elapsed(), unknown));
-        }
-        if started.elapsed() >= within {
-            let lines: Vec<&str> = diff.lines().take(20).collect();
-            return Err(format!(
-                "{} differences, first ones:\n{}",
-                diff.lines().count(),
-                lines.join("\n")
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn start_roster(rig: &Rig, users: bool) -> (Roster, UserId) {
-    let token = rig.token(SUPERVISOR_EMAIL).await;
-    let me = UserId::new(rig.user(SUPERVISOR_EMAIL));
-    let watch = Watch {
-        queues: rig.all_queues().into_iter().collect(),
-        users: if users {
-            [me.clone()].into_iter().collect()
-        } else {
-            Default::default()
-        },
-    };
-    let roster = Roster::connect_watching(
-        rig.client(&token),
-        WatchRequest {
-            watch,
-            queue_people: false,
-        },
-        notify_config(),
-        roster_config(),
-    );
-    (roster, me)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cold_start_at_1000_calls_is_complete_true_and_never_rate_limited() {
-    let rig = Rig::start_with(scale_config()).await;
+    let rig = Rig::start_with(scale_config(CALLS)).await;
     rig.churn(60.0).await;
     let since = rig.request_seq();
     let started = tokio::time::Instant::now();
@@ -166,7 +57,7 @@ async fn a_cold_start_at_1000_calls_is_complete_true_and_never_rate_limited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_each_socket_kill_the_board_is_true_within_five_seconds_at_no_429() {
-    let rig = Rig::start_with(scale_config()).await;
+    let rig = Rig::start_with(scale_config(CALLS)).await;
     let (roster, _) = start_roster(&rig, true).await;
     assert!(roster.wait_until_trusted(Duration::from_secs(60)).await);
     rig.churn(60.0).await;
@@ -202,7 +93,7 @@ async fn after_each_socket_kill_the_board_is_true_within_five_seconds_at_no_429(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drop_during_a_resync_is_not_held_behind_background_reads() {
-    let rig = Rig::start_with(scale_config()).await;
+    let rig = Rig::start_with(scale_config(CALLS)).await;
     let (roster, _) = start_roster(&rig, false).await;
     assert!(roster.wait_until_trusted(Duration::from_secs(60)).await);
     let actions = rig.actions(&roster, "scale.jsonl").await;

@@ -40,7 +40,7 @@ describe('app shell', () => {
       app_info: APP,
       session_info: sessionInfo(),
       sign_in_demo: { session: demo, selectedQueues: [] },
-      list_queues: { queues: QUEUES, selected: [], truncated: false },
+      list_queues: { queues: QUEUES, selected: [], people: { userIds: [], watchSelf: false, watchQueuePeople: false }, truncated: false },
       select_queues: { selected: QUEUES },
       roster_subscribe: snapshot(demoBoard()),
     });
@@ -99,7 +99,7 @@ describe('app shell', () => {
       app_info: APP,
       session_info: sessionInfo({ state: 'signedIn', session: SAM, selectedQueues: QUEUES }),
       roster_subscribe: snapshot([...demoBoard(), bridge]),
-      list_queues: { queues: QUEUES, selected: QUEUES, truncated: false },
+      list_queues: { queues: QUEUES, selected: QUEUES, people: { userIds: [], watchSelf: false, watchQueuePeople: false }, truncated: false },
       select_queues: { selected: QUEUES },
     });
     render(<App />);

@@ -45,3 +45,4 @@ export type { SetFlagRequest } from './SetFlagRequest';
 export type { SignInRequest } from './SignInRequest';
 export type { SignInResponse } from './SignInResponse';
 export type { SignOutResponse } from './SignOutResponse';
+export type { WatchedPeople } from './WatchedPeople';

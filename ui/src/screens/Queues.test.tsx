@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CommandError, QueueInfo } from '../platform';
 import { FakeBackend, ipcError } from '../test/fixtures';
 import type { Person } from '../board/boardIndex';
+import type { WatchedPeople as WatchedPeopleView } from '../bindings';
 import { Queues, type WatchedPeople } from './Queues';
 
 afterEach(() => {
@@ -16,9 +17,11 @@ const ALL: QueueInfo[] = [
   { id: 'q-support', name: 'Support' },
 ];
 
-function listing(args: Record<string, unknown>, selected: QueueInfo[] = []) {
+const NO_PEOPLE: WatchedPeopleView = { userIds: [], watchSelf: false, watchQueuePeople: false };
+
+function listing(args: Record<string, unknown>, selected: QueueInfo[] = [], people = NO_PEOPLE) {
   const filter = (args.request as { filter: string }).filter.toLowerCase();
-  return { queues: ALL.filter((q) => q.name.toLowerCase().includes(filter)), selected, truncated: false };
+  return { queues: ALL.filter((q) => q.name.toLowerCase().includes(filter)), selected, people, truncated: false };
 }
 
 function renderQueues(backend: FakeBackend, withCancel = false, knownPeople: Person[] = []) {
@@ -84,6 +87,18 @@ describe('queue picker', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Remove Billing' }));
     expect(screen.getByRole('checkbox', { name: 'Billing' })).not.toBeChecked();
     expect(screen.getByRole('button', { name: 'Back to the board' })).toBeInTheDocument();
+  });
+
+  it('starts from the remembered people as well, and sends them back unchanged', async () => {
+    const remembered = { userIds: ['u-ann'], watchSelf: true, watchQueuePeople: false };
+    const backend = new FakeBackend({
+      list_queues: (args) => listing(args, [{ id: 'q-billing', name: 'Billing' }], remembered),
+      select_queues: { selected: [{ id: 'q-billing', name: 'Billing' }] },
+    });
+    renderQueues(backend, true, [{ userId: 'u-ann', name: 'Ann Agent' }]);
+    expect(await screen.findByRole('checkbox', { name: 'My own calls' })).toBeChecked();
+    expect(screen.getByRole('button', { name: 'Remove Ann Agent' })).toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: 'People taking calls on these queues' })).not.toBeChecked();
   });
 
   it('says when nothing matches, and when the list is cut short', async () => {

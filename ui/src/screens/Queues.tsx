@@ -53,6 +53,11 @@ export function Queues({
   const [error, setError] = useState<CommandError | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
   const initialised = useRef(false);
+  // Read once, when the first answer arrives (not a reason to search again).
+  const restore = useRef({ initial: initialPeople, known: knownPeople });
+  useEffect(() => {
+    restore.current = { initial: initialPeople, known: knownPeople };
+  }, [initialPeople, knownPeople]);
   const searchId = useId();
   const listId = useId();
   const peopleId = useId();
@@ -78,6 +83,21 @@ export function Queues({
             if (!initialised.current) {
               initialised.current = true;
               setChosen(new Map(answer.selected.map((q) => [q.id, q])));
+              // The app remembers the people too; a choice made this session wins.
+              const remembered = answer.people;
+              const { initial, known } = restore.current;
+              if (initial === NOBODY) {
+                setPeople((previous) =>
+                  previous.length > 0
+                    ? previous
+                    : remembered.userIds.map((userId) => ({
+                        userId,
+                        name: known.find((p) => p.userId === userId)?.name ?? userId,
+                      })),
+                );
+                setWatchSelf((previous) => previous || remembered.watchSelf);
+                setWatchQueuePeople((previous) => previous || remembered.watchQueuePeople);
+              }
             }
           },
           (raw: unknown) => {

@@ -30,7 +30,7 @@ use super::error::{ErrorCode, IpcError};
 use super::prefs::{Prefs, PrefsFile};
 use super::queues::{
     ListQueuesRequest, ListQueuesResponse, QUEUE_PAGE_SIZE, QueueInfo, SelectQueuesRequest,
-    SelectQueuesResponse,
+    SelectQueuesResponse, WatchedPeople,
 };
 use super::roster::{ConnectionStatusResponse, ConnectionView, RosterEvent, RosterSnapshot};
 use super::session::{
@@ -119,6 +119,7 @@ struct Signed {
     account: String,
     environment: String,
     queues: Vec<QueueInfo>,
+    people: WatchedPeople,
     live: Option<Arc<Live>>,
 }
 
@@ -196,6 +197,25 @@ fn parse_ids(ids: &[String], what: &str) -> Result<Vec<String>, IpcError> {
         }
     }
     Ok(out)
+}
+
+/// What the roster watches for a queue choice and a people choice (`me`: the signed-in user).
+fn watch_request(queues: &[QueueInfo], people: &WatchedPeople, me: &str) -> WatchRequest {
+    let mut users: std::collections::BTreeSet<UserId> = people
+        .user_ids
+        .iter()
+        .map(|u| UserId::new(u.clone()))
+        .collect();
+    if people.watch_self {
+        users.insert(UserId::new(me));
+    }
+    WatchRequest {
+        watch: Watch {
+            queues: queues.iter().map(|q| QueueId::new(q.id.clone())).collect(),
+            users,
+        },
+        queue_people: people.watch_queue_people,
+    }
 }
 
 fn one_id(id: &str, what: &str) -> Result<String, IpcError> {
@@ -326,13 +346,8 @@ impl Desktop {
             session.account_key().as_str().to_owned()
         };
         let queues = prefs.queues_for(&account);
-        let live = self.start_live(
-            &client,
-            WatchRequest {
-                watch: Watch::queues(queues.iter().map(|q| QueueId::new(q.id.clone()))),
-                queue_people: false,
-            },
-        );
+        let people = prefs.people_for(&account);
+        let live = self.start_live(&client, watch_request(&queues, &people, &session.user().id));
         Ok(Signed {
             session,
             client,
@@ -340,6 +355,7 @@ impl Desktop {
             account,
             environment,
             queues,
+            people,
             live,
         })
     }
@@ -511,8 +527,8 @@ impl Desktop {
         &self,
         request: ListQueuesRequest,
     ) -> Result<ListQueuesResponse, IpcError> {
-        let (client, selected) = self
-            .with_signed(|s| (s.client.clone(), s.queues.clone()))
+        let (client, selected, people) = self
+            .with_signed(|s| (s.client.clone(), s.queues.clone(), s.people.clone()))
             .await?;
         let query = QueueQuery {
             page_size: QUEUE_PAGE_SIZE,
@@ -533,6 +549,7 @@ impl Desktop {
         Ok(ListQueuesResponse {
             queues,
             selected,
+            people,
             truncated,
         })
     }
@@ -549,7 +566,7 @@ impl Desktop {
                 ids.len()
             )));
         }
-        let mut user_ids = parse_ids(&request.user_ids, "user")?;
+        let user_ids = parse_ids(&request.user_ids, "user")?;
         if user_ids.len() > MAX_PEOPLE {
             return Err(IpcError::invalid(format!(
                 "Choose at most {MAX_PEOPLE} people; {} were chosen.",
@@ -559,9 +576,6 @@ impl Desktop {
         let (client, me) = self
             .with_signed(|s| (s.client.clone(), s.session.user().id.clone()))
             .await?;
-        if request.watch_self && !user_ids.contains(&me) {
-            user_ids.push(me);
-        }
         let mut chosen = Vec::with_capacity(ids.len());
         if !ids.is_empty() {
             let query = QueueQuery {
@@ -591,16 +605,16 @@ impl Desktop {
             return Err(IpcError::not_signed_in());
         };
         let mut prefs = self.prefs.load();
-        prefs.set_queues_for(&signed.account, chosen.clone());
+        let people = WatchedPeople {
+            user_ids: user_ids.clone(),
+            watch_self: request.watch_self,
+            watch_queue_people: request.watch_queue_people,
+        };
+        prefs.set_watch_for(&signed.account, chosen.clone(), people.clone());
         self.save_prefs(&prefs);
         signed.queues = chosen.clone();
-        let watch = WatchRequest {
-            watch: Watch {
-                queues: chosen.iter().map(|q| QueueId::new(q.id.clone())).collect(),
-                users: user_ids.iter().map(|u| UserId::new(u.clone())).collect(),
-            },
-            queue_people: request.watch_queue_people,
-        };
+        let watch = watch_request(&chosen, &people, &me);
+        signed.people = people;
         let existing = signed.live.clone();
         if watch.watch.is_empty() {
             if let Some(live) = signed.live.take() {

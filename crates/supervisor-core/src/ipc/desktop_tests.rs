@@ -400,6 +400,15 @@ async fn pkce_sign_in_is_resumed_and_the_queue_choice_remembered_by_the_next_run
         .await
         .expect("PKCE sign-in");
     let support = watch_support(&first).await;
+    first
+        .select_queues(SelectQueuesRequest {
+            queue_ids: vec![support.clone()],
+            user_ids: vec!["u-chosen".into()],
+            watch_self: true,
+            watch_queue_people: true,
+        })
+        .await
+        .expect("queues and people selected");
 
     // The next run: same keyring and prefs, no browser.
     let second = fx.desktop();
@@ -411,6 +420,12 @@ async fn pkce_sign_in_is_resumed_and_the_queue_choice_remembered_by_the_next_run
     assert_eq!(last.api_base.as_deref(), Some(fx.emu.base_url().as_str()));
     assert!(!last.confidential);
     live_board(&second, |_| true).await;
+    let listed = second
+        .list_queues(ListQueuesRequest::default())
+        .await
+        .expect("queues listed");
+    assert_eq!(listed.people.user_ids, vec!["u-chosen".to_owned()]);
+    assert!(listed.people.watch_self && listed.people.watch_queue_people);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

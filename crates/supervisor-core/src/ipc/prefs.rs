@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::queues::QueueInfo;
+use super::queues::{QueueInfo, WatchedPeople};
 use super::session::LastSignIn;
 
 /// The remembered settings; unknown fields are ignored so an older app can read a newer file.
@@ -27,6 +27,8 @@ pub struct AccountQueues {
     pub account: String,
     /// The chosen queues with the names they had.
     pub queues: Vec<QueueInfo>,
+    /// The people watched besides the queues.
+    pub people: WatchedPeople,
 }
 
 impl Prefs {
@@ -39,13 +41,29 @@ impl Prefs {
             .unwrap_or_default()
     }
 
-    /// Remembers the queues for an account (an empty list forgets them).
+    /// The people remembered for an account.
+    pub fn people_for(&self, account: &str) -> WatchedPeople {
+        self.selected_queues
+            .iter()
+            .find(|a| a.account == account)
+            .map(|a| a.people.clone())
+            .unwrap_or_default()
+    }
+
+    /// Remembers the queues for an account (empty lists forget them); the people stay.
     pub fn set_queues_for(&mut self, account: &str, queues: Vec<QueueInfo>) {
+        let people = self.people_for(account);
+        self.set_watch_for(account, queues, people);
+    }
+
+    /// Remembers the queues and people for an account (nothing chosen forgets them).
+    pub fn set_watch_for(&mut self, account: &str, queues: Vec<QueueInfo>, people: WatchedPeople) {
         self.selected_queues.retain(|a| a.account != account);
-        if !queues.is_empty() {
+        if !queues.is_empty() || people != WatchedPeople::default() {
             self.selected_queues.push(AccountQueues {
                 account: account.to_owned(),
                 queues,
+                people,
             });
         }
     }

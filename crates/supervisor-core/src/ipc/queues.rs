@@ -35,6 +35,18 @@ pub struct QueueInfo {
     pub name: String,
 }
 
+/// The people a board watches besides its queues (bridges they dial carry no queue).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WatchedPeople {
+    /// Chosen people (Genesys user ids).
+    pub user_ids: Vec<String>,
+    /// The signed-in supervisor's own calls.
+    pub watch_self: bool,
+    /// Everyone seen taking calls on the chosen queues.
+    pub watch_queue_people: bool,
+}
+
 /// `list_queues`: the matching queues and the remembered selection (which may not match the filter).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -43,6 +55,8 @@ pub struct ListQueuesResponse {
     pub queues: Vec<QueueInfo>,
     /// The queues chosen last time (ids and names as remembered).
     pub selected: Vec<QueueInfo>,
+    /// The people chosen last time.
+    pub people: WatchedPeople,
     /// More queues matched than one page holds: the user should narrow the search.
     pub truncated: bool,
 }
