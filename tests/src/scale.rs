@@ -37,12 +37,19 @@ pub fn roster_config() -> RosterConfig {
 
 /// Requests on `/api/v2` since `since`: (total, refused with 429).
 pub fn api_requests(rig: &Rig, since: u64) -> (usize, usize) {
-    let all: Vec<(String, String, u16)> = rig
+    api_requests_until(rig, since, u64::MAX)
+}
+
+/// Requests on `/api/v2` after `since` up to and including `until`: (total, refused with 429).
+pub fn api_requests_until(rig: &Rig, since: u64, until: u64) -> (usize, usize) {
+    let all: Vec<_> = rig
+        .emu
+        .world()
         .requests(since)
         .into_iter()
-        .filter(|(_, path, _)| path.starts_with("/api/v2"))
+        .filter(|r| r.seq <= until && r.path.starts_with("/api/v2"))
         .collect();
-    let refused = all.iter().filter(|(_, _, s)| *s == 429).count();
+    let refused = all.iter().filter(|r| r.status == 429).count();
     (all.len(), refused)
 }
 

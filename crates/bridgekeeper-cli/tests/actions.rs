@@ -538,3 +538,73 @@ async fn keyring_drop_asks_on_a_terminal_and_sends_nothing_unless_yes() {
     assert_eq!(patches(&h), 1);
     assert_eq!(truth_state(&h, &conv, &external), "disconnected");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyring_calls_with_user_lists_bridges_without_a_queue_and_says_it_is_complete() {
+    if !keyring_tests_enabled(
+        "keyring_calls_with_user_lists_bridges_without_a_queue_and_says_it_is_complete",
+    ) {
+        return;
+    }
+    let mut h = Harness::start("people").await;
+    h.login(None).await;
+    let me = h
+        .emu
+        .world()
+        .user_id(genesys_emulator::SUPERVISOR_EMAIL)
+        .expect("supervisor");
+    let bridge = h
+        .emu
+        .world()
+        .create_call(genesys_emulator::NewCallRequest {
+            queue_id: None,
+            parties: vec![
+                genesys_emulator::PartyRequest {
+                    purpose: "user".into(),
+                    user_id: Some(me.clone()),
+                    ..Default::default()
+                },
+                genesys_emulator::PartyRequest {
+                    purpose: "external".into(),
+                    name: Some("Bridge Guest".into()),
+                    ..Default::default()
+                },
+                genesys_emulator::PartyRequest {
+                    purpose: "external".into(),
+                    name: Some("Second Guest".into()),
+                    ..Default::default()
+                },
+            ],
+        })
+        .expect("bridge");
+    let bridge_id = bridge["id"].as_str().expect("id").to_owned();
+    let has_bridge = |listing: &Value| {
+        listing["conversations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["conversationId"] == bridge_id.as_str())
+    };
+
+    let queues_only = calls(&h, "Support").await;
+    assert_eq!(queues_only["complete"], true, "{queues_only}");
+    assert!(!has_bridge(&queues_only), "a bridge has no queue");
+
+    let out = h.run(&["calls", "--user", "me", "--json"]).await;
+    out.expect_code(0);
+    let mine = out.json();
+    assert_eq!(mine["complete"], true, "{mine}");
+    assert!(has_bridge(&mine), "watching myself lists my bridge: {mine}");
+    let listed = mine["conversations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["conversationId"] == bridge_id.as_str())
+        .expect("bridge");
+    assert_eq!(listed["watchedUserIds"], json!([me]));
+    assert_eq!(listed["queueIds"], json!([]));
+
+    let bad = h.run(&["calls", "--user", "not a user"]).await;
+    bad.expect_code(1);
+    assert!(bad.stderr.contains("not a valid user id"), "{}", bad.stderr);
+}

@@ -920,6 +920,112 @@ mod tests {
         assert!(m.is_empty());
     }
 
+    fn analytics(id: &str, legs: &[(&str, &str, bool)]) -> Observation {
+        let body = json!({
+            "conversationId": id,
+            "participants": legs.iter().map(|(pid, purpose, open)| {
+                let mut segment = json!({"segmentType": "interact",
+                    "segmentStart": "2024-05-01T10:00:00.000Z", "queueId": Q});
+                if !open {
+                    segment["segmentEnd"] = "2024-05-01T10:05:00.000Z".into();
+                }
+                json!({"participantId": pid, "purpose": purpose, "participantName": pid,
+                       "sessions": [{"sessionId": format!("s-{pid}"), "segments": [segment]}]})
+            }).collect::<Vec<_>>(),
+        });
+        let conversation: genesys_model::AnalyticsConversation =
+            serde_json::from_value(body).expect("analytics body");
+        normalize::from_analytics(&conversation).expect("mappable")
+    }
+
+    #[test]
+    fn analytics_data_never_overrides_flags_seen_on_the_current_connection() {
+        let mut m = model();
+        let live_since = Instant::now();
+        m.set_continuity_since(Some(live_since));
+        let mut muted = leg("ext", "external", "connected");
+        muted["muted"] = true.into();
+        m.apply_event_at(
+            conv("c1", vec![leg("cust", "customer", "connected"), muted]),
+            live_since + Duration::from_millis(5),
+        );
+        // A later sweep (lagging, no mute data) lists the same legs and one that left.
+        let later = live_since + Duration::from_millis(50);
+        m.apply(
+            analytics(
+                "c1",
+                &[
+                    ("cust", "customer", true),
+                    ("ext", "external", true),
+                    ("gone", "agent", false),
+                ],
+            ),
+            later,
+        );
+        let r = m.conversation(&ConversationId::new("c1")).expect("record");
+        let ext = r.live_party(&"ext".into()).expect("ext");
+        assert_eq!(ext.muted, Some(true), "the event's mute stands");
+        assert!(r.full_detail);
+        assert!(r.leg(&"gone".into()).is_some(), "the forward fact is taken");
+    }
+
+    #[test]
+    fn analytics_data_makes_flags_from_before_the_connection_unknown() {
+        let mut m = model();
+        let before = Instant::now();
+        let mut muted = leg("ext", "external", "connected");
+        muted["muted"] = true.into();
+        m.apply_event_at(
+            conv("c1", vec![leg("cust", "customer", "connected"), muted]),
+            before,
+        );
+        // The socket was lost and came back: what it said before may have changed unseen.
+        let live_since = before + Duration::from_millis(10);
+        m.set_continuity_since(Some(live_since));
+        m.apply(
+            analytics(
+                "c1",
+                &[("cust", "customer", true), ("ext", "external", true)],
+            ),
+            live_since + Duration::from_millis(5),
+        );
+        let r = m.conversation(&ConversationId::new("c1")).expect("record");
+        let ext = r.live_party(&"ext".into()).expect("ext");
+        assert_eq!(ext.muted, None, "not known any more, never guessed");
+        assert_eq!(ext.state, None);
+        assert_eq!(ext.name, "ext", "who the leg is stays");
+        assert!(!r.full_detail);
+        let (discovered, held, full) = m.completeness_counts();
+        assert_eq!((discovered, held, full), (1, 1, 0));
+        // The next event completes it again.
+        m.apply_event_at(
+            conv(
+                "c1",
+                vec![
+                    leg("cust", "customer", "connected"),
+                    leg("ext", "external", "connected"),
+                ],
+            ),
+            live_since + Duration::from_millis(20),
+        );
+        assert_eq!(m.completeness_counts(), (1, 1, 1));
+    }
+
+    #[test]
+    fn unread_calls_count_as_discovered_until_they_are_on_the_board_or_gone() {
+        let mut m = model();
+        m.mark_unread([
+            (ConversationId::new("c1"), vec![QueueId::new(Q)]),
+            (ConversationId::new("c2"), vec![QueueId::new(Q)]),
+        ]);
+        assert_eq!(m.completeness_counts(), (2, 0, 0));
+        m.apply_event(three_party("connected"));
+        assert_eq!(m.completeness_counts(), (2, 1, 1));
+        m.forget(&ConversationId::new("c2"));
+        assert_eq!(m.completeness_counts(), (1, 1, 1));
+        assert!(m.unread().is_empty());
+    }
+
     #[test]
     fn status_trust_follows_connection_and_snapshot() {
         let mut m = model();
