@@ -345,11 +345,19 @@ fn live_conference(main: &WebviewWindow<MockRuntime>) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let snapshot = invoke(main, "roster_snapshot").expect("snapshot");
+        // Live means every call is on the board; the flags (muted, held) arrive with the paced
+        // detail reads that follow, so wait for a conference whose details are all known.
         if snapshot["connection"]["state"] == "live" {
-            if let Some(c) = snapshot["conversations"]
-                .as_array()
-                .and_then(|cs| cs.iter().find(|c| c["isConference"] == true))
-            {
+            if let Some(c) = snapshot["conversations"].as_array().and_then(|cs| {
+                cs.iter().find(|c| {
+                    c["isConference"] == true
+                        && c["fullDetail"] == true
+                        && c["parties"].as_array().is_some_and(|ps| {
+                            ps.iter()
+                                .any(|p| p["muted"] == true && p["status"] == "live")
+                        })
+                })
+            }) {
                 return c.clone();
             }
         }
