@@ -32,6 +32,14 @@ pub async fn run(ctx: &Context, args: &QueueSelection) -> Result<Exit, CliError>
     let users = live::resolve_users(&args.users, &session.user().id)?;
     let roster = live::start_watching(&api, live::queue_ids(&queues), users);
     let ready = live::wait_trusted(&roster, live::TRUST_TIMEOUT).await;
+    if ready.is_ok() && !live::wait_full_detail(&roster, live::DETAIL_TIMEOUT).await {
+        let c = roster.status().completeness;
+        eprintln!(
+            "note: mute and hold are not known yet for {} of {} calls (details are read a few a second to stay within the rate limit)",
+            c.held.saturating_sub(c.full_detail),
+            c.held
+        );
+    }
     let snapshot = roster.snapshot();
     roster.shutdown().await;
     ready?;

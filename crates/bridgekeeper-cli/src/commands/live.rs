@@ -129,6 +129,25 @@ pub async fn wait_trusted(roster: &Roster, within: Duration) -> Result<(), CliEr
     }
 }
 
+/// How long `calls` waits, once the listing is complete, for the paced detail reads (mute, hold,
+/// exact state) to finish; what is still unknown then prints as unknown.
+pub const DETAIL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Waits (bounded) until every call on the board is fully known; false if some are not.
+pub async fn wait_full_detail(roster: &Roster, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let c = roster.status().completeness;
+        if c.full_detail >= c.held {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Waits (bounded) until events flow, so a confirming event cannot be missed; returns whether
 /// they do (if not, actions confirm by re-reading).
 pub async fn wait_live(roster: &Roster, within: Duration) -> bool {
