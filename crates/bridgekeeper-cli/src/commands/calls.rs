@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::QueueSelection;
 use crate::commands::live::{self, ConversationView, PartyView};
-use crate::commands::queues::{self, QueueView};
+use crate::commands::queues::QueueView;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Cell, Exit, Printer, Style, human_secs, sanitize};
@@ -22,15 +22,7 @@ struct CallsView<'a> {
 
 /// Prints the calls on the selected queues once the board is trustworthy.
 pub async fn run(ctx: &Context, args: &QueueSelection) -> Result<Exit, CliError> {
-    let session = ctx.session().await?;
-    let api = session.api_client()?;
-    let queues = if args.queues.is_empty() {
-        Vec::new()
-    } else {
-        queues::resolve(&api, &args.queues).await?
-    };
-    let users = live::resolve_users(&args.users, &session.user().id)?;
-    let roster = live::start_watching(&api, live::queue_ids(&queues), users);
+    let (queues, roster) = live::start_selection(ctx, args).await?;
     let ready = live::wait_trusted(&roster, live::TRUST_TIMEOUT).await;
     if ready.is_ok() && !live::wait_full_detail(&roster, live::DETAIL_TIMEOUT).await {
         let c = roster.status().completeness;

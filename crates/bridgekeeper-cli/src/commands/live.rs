@@ -16,7 +16,9 @@ use supervisor_core::roster::{
 };
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::cli::QueueSelection;
 use crate::commands::queues::QueueView;
+use crate::context::Context;
 use crate::error::CliError;
 
 /// How long `calls` waits for a complete board (every call read; at the platform's rate limit a
@@ -44,6 +46,24 @@ pub fn start_watching(api: &Client, queues: Vec<QueueId>, users: Vec<UserId>) ->
         NotifyConfig::default(),
         RosterConfig::default(),
     )
+}
+
+/// Resolves `--queue` and `--user` for the signed-in session and starts the roster on them;
+/// returns the resolved queues (for names) and the roster.
+pub async fn start_selection(
+    ctx: &Context,
+    args: &QueueSelection,
+) -> Result<(Vec<QueueView>, Roster), CliError> {
+    let session = ctx.session().await?;
+    let api = session.api_client()?;
+    let queues = if args.queues.is_empty() {
+        Vec::new()
+    } else {
+        crate::commands::queues::resolve(&api, &args.queues).await?
+    };
+    let users = resolve_users(&args.users, &session.user().id)?;
+    let roster = start_watching(&api, queue_ids(&queues), users);
+    Ok((queues, roster))
 }
 
 /// Resolves `--user` values: `me` is the signed-in user; anything else must be a valid id.

@@ -10,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::cli::QueueSelection;
 use crate::commands::live::{self, ConversationView, PartyView};
-use crate::commands::queues::{self, QueueView};
+use crate::commands::queues::QueueView;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Exit, Style, sanitize};
@@ -35,15 +35,7 @@ struct ChangeLine {
 
 /// Prints changes until Ctrl-C (exit 0) or until the session ends (exit 1).
 pub async fn run(ctx: &Context, args: &QueueSelection) -> Result<Exit, CliError> {
-    let session = ctx.session().await?;
-    let api = session.api_client()?;
-    let queues = if args.queues.is_empty() {
-        Vec::new()
-    } else {
-        queues::resolve(&api, &args.queues).await?
-    };
-    let users = live::resolve_users(&args.users, &session.user().id)?;
-    let roster = live::start_watching(&api, live::queue_ids(&queues), users);
+    let (queues, roster) = live::start_selection(ctx, args).await?;
     let (snapshot, mut changes) = roster.subscribe();
     let mut known: HashMap<String, ConversationView> = HashMap::new();
     let now = Utc::now();
