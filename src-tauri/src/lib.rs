@@ -68,10 +68,11 @@ fn setup<R: tauri::Runtime>(
     app.manage(guard);
     // Started before the window shows so the first screen can already say where the demo org
     // lives; the emulator's tasks keep running on Tauri's runtime after `block_on` returns.
-    let demo = if options.demo {
-        tauri::async_runtime::block_on(demo::start(options.demo_calls))
-    } else {
-        DemoOrg::Off
+    let demo = match (&options.demo_url, options.demo) {
+        // An emulator in another process (memory measurements of the app alone).
+        (Some(url), _) => tauri::async_runtime::block_on(demo::external(url.clone())),
+        (None, true) => tauri::async_runtime::block_on(demo::start(options.demo_calls)),
+        (None, false) => DemoOrg::Off,
     };
     let config = desktop_config(app)?;
     tracing::info!(

@@ -9,12 +9,13 @@ use supervisor_core::ipc::Desktop;
 pub enum DemoOrg {
     /// A real Genesys Cloud organisation; the demo starts only if the user asks for it.
     Off,
-    /// The built-in emulator, running in-process; the handle keeps it alive as long as the app.
+    /// The demo emulator is running: in-process (`--demo`), or in another process (`--demo-url`).
     Running {
         /// Where the emulator listens, e.g. `http://127.0.0.1:41234`.
         base_url: String,
-        /// Kept so the emulator lives exactly as long as the app state (and for its control plane).
-        emulator: RunningEmulator,
+        /// The in-process emulator, kept so it lives exactly as long as the app state (and for its
+        /// control plane); `None` when it runs in another process, reached over HTTP at `base_url`.
+        emulator: Option<RunningEmulator>,
     },
     /// `--demo` was asked for but the emulator failed to start; the reason is shown to the user.
     Failed {
@@ -75,10 +76,16 @@ impl AppState {
 
     /// The running demo emulator: the one from `--demo`, else one started now (and kept).
     pub async fn demo_emulator(&self) -> Result<DemoHandle, String> {
-        if let DemoOrg::Running { emulator, .. } = &self.launch_demo {
-            return Ok(DemoHandle {
-                base_url: emulator.base_url(),
-                world: emulator.world(),
+        if let DemoOrg::Running { base_url, emulator } = &self.launch_demo {
+            return Ok(match emulator {
+                Some(emulator) => DemoHandle {
+                    base_url: emulator.base_url(),
+                    world: DemoControl::InProcess(emulator.world()),
+                },
+                None => DemoHandle {
+                    base_url: base_url.clone(),
+                    world: DemoControl::Http(base_url.clone()),
+                },
             });
         }
         if let DemoOrg::Failed { reason } = &self.launch_demo {
@@ -87,7 +94,13 @@ impl AppState {
         let mut slot = self.demo.lock().await;
         if slot.is_none() {
             match crate::demo::start(None).await {
-                DemoOrg::Running { emulator, .. } => *slot = Some(Arc::new(emulator)),
+                DemoOrg::Running {
+                    emulator: Some(emulator),
+                    ..
+                } => *slot = Some(Arc::new(emulator)),
+                DemoOrg::Running { emulator: None, .. } => {
+                    return Err("the demo organisation did not start in the app".into());
+                }
                 DemoOrg::Failed { reason } => return Err(reason),
                 DemoOrg::Off => return Err("the demo organisation is off".into()),
             }
@@ -95,7 +108,7 @@ impl AppState {
         let emulator = slot.as_ref().ok_or("the demo organisation did not start")?;
         Ok(DemoHandle {
             base_url: emulator.base_url(),
-            world: emulator.world(),
+            world: DemoControl::InProcess(emulator.world()),
         })
     }
 }
@@ -104,6 +117,15 @@ impl AppState {
 pub struct DemoHandle {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
-    /// The emulator's world, to register the app's loopback redirect.
-    pub world: genesys_emulator::WorldHandle,
+    /// The emulator's control plane, to register the app's loopback redirect.
+    pub world: DemoControl,
+}
+
+/// How the app reaches the demo emulator's control plane.
+#[derive(Clone)]
+pub enum DemoControl {
+    /// The in-process emulator's world, called directly.
+    InProcess(genesys_emulator::WorldHandle),
+    /// An emulator in another process: its `/_emulator` routes under this origin, over HTTP.
+    Http(String),
 }
