@@ -94,9 +94,28 @@ ensure_tauri_driver() {
   fi
 }
 
+# Removes a keyring session's scratch folder. The session bus starts xdg-document-portal on demand
+# (WebKit asks for it), which FUSE-mounts "$XDG_RUNTIME_DIR/doc" and can outlive the session or die
+# leaving a dead mount; rm cannot remove a mount point, so unmount what is mounted under the folder
+# first. Only the folder is at stake here: a folder that still cannot go is reported, not an error.
+remove_scratch() {
+  local scratch="$1" mnt pid
+  for pid in $(pgrep -x xdg-document-po); do
+    { tr "\0" "\n" < "/proc/$pid/environ"; } 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$scratch/run" && kill "$pid"
+  done
+  while read -r mnt; do
+    fusermount3 -uz "$mnt" 2>/dev/null || fusermount -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+  done < <(awk -v s="$scratch/" 'index($2, s) == 1 { print $2 }' /proc/self/mounts)
+  local _
+  for _ in 1 2 3 4 5 6 7 8 9 10; do rm -rf "$scratch" 2>/dev/null && return 0; sleep 0.2; done
+  printf 'warning: could not remove %s (left for the temp cleaner)\n' "$scratch" >&2
+  return 0
+}
+
 # Runs a command string inside a private D-Bus session with a freshly unlocked, throwaway gnome-keyring
 # (and throwaway XDG folders), so the real Secret Service is used without touching the user's keyring.
-# Ends only that session's keyring daemon (its environment names our runtime dir).
+# Ends only that session's keyring daemon (its environment names our runtime dir). Its exit status is
+# the command's: cleaning up the folder never turns a pass into a failure or a failure into a pass.
 in_keyring_session() {
   local rc=0 scratch; scratch="$(mktemp -d "${TMPDIR:-/tmp}/bridgekeeper-keyring.XXXXXX")"
   mkdir -p "$scratch/data" "$scratch/run" "$scratch/config"; chmod 700 "$scratch/run"
@@ -111,8 +130,8 @@ in_keyring_session() {
       }
       trap stop_keyring EXIT
       '"$1" || rc=$?
-  rm -rf "$scratch"
-  return $rc
+  remove_scratch "$scratch"
+  return "$rc"
 }
 
 build_ui() {
