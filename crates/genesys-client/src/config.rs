@@ -12,7 +12,7 @@ use crate::error::Error;
 
 macro_rules! regions {
     ($($variant:ident => $name:literal, $domain:literal;)+) => {
-        /// A Genesys Cloud region (from `schemas.json` "regions"); hosts derive from its domain.
+        /// A Genesys Cloud region (the SDKs' region table); hosts derive from its domain.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum Region {

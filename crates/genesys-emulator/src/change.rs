@@ -179,7 +179,8 @@ fn finish(conv: &mut Conversation, now: DateTime<Utc>, disconnect_type: &str) {
     conv.end_time = Some(now);
 }
 
-/// Conference end-game (our choice, API-FACTS §1.6 is unconfirmed): with one or no
+/// Conference end-game (our choice: the platform's is unconfirmed, see
+/// docs/genesys-api.md "Conferences"): with one or no
 /// non-ACD party left the call ends; remaining parties become `disconnected` (peer).
 fn end_game(conv: &mut Conversation, now: DateTime<Utc>) {
     if conv.is_active() && conv.live_parties() <= 1 {

@@ -1,6 +1,7 @@
 //! What the analytics conversation details see: every conversation as it was `lag` ago.
 //!
-//! The platform's details query is near-real-time, not instant (API-FACTS §9.1): a call that
+//! The platform's details query is near-real-time, not instant (docs/genesys-api.md,
+//! "Reading many calls"): a call that
 //! just started is not there yet, one that just ended still looks live, a party that just
 //! joined or left still shows the old roster. `World::change` records each conversation's
 //! previous state here with the time it stopped being current; a query reads the newest state

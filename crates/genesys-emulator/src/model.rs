@@ -20,7 +20,8 @@ pub enum LegState {
 }
 
 impl LegState {
-    /// Whether the leg is still on the line (API-FACTS §1.7: both ended states mean gone).
+    /// Whether the leg is still on the line (both ended states mean gone: docs/genesys-api.md,
+    /// "Participant states and roles").
     pub fn is_live(self) -> bool {
         !matches!(self, LegState::Disconnected | LegState::Terminated)
     }

@@ -1,4 +1,4 @@
-//! Wire shapes (schemas.json models) rendered from the domain model. Pure functions, no state.
+//! Wire shapes (the platform's models, as the SDKs define them) rendered from the domain model. Pure functions, no state.
 
 use std::collections::HashMap;
 

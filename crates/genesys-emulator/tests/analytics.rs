@@ -25,7 +25,7 @@ fn lagging(scenario: ScenarioName) -> EmulatorConfig {
     }
 }
 
-/// Yesterday 00:00 to tomorrow 00:00 UTC: what a live board queries (API-FACTS §9.1).
+/// Yesterday 00:00 to tomorrow 00:00 UTC: what a live board queries (docs/genesys-api.md, "Reading many calls").
 fn wide_interval() -> String {
     let today = Utc::now().date_naive();
     let day = |d: chrono::NaiveDate| format!("{}T00:00:00.000Z", d.format("%Y-%m-%d"));

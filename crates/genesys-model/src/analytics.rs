@@ -1,4 +1,4 @@
-//! Analytics queries used to find the active calls on a queue (API-FACTS §2.5).
+//! Analytics queries used to find the active calls on a queue (docs/genesys-api.md, "Reading many calls").
 
 use std::collections::BTreeMap;
 

@@ -150,7 +150,7 @@ open_enum! {
 }
 
 impl ParticipantState {
-    /// The active set from API-FACTS §1.7: a leg in one of these states is on the call and can be acted on.
+    /// The active set (docs/genesys-api.md, "Participant states and roles"): a leg in one of these states is on the call and can be acted on.
     pub fn is_active(&self) -> bool {
         matches!(
             self,
@@ -166,7 +166,7 @@ impl ParticipantState {
         )
     }
 
-    /// Both `disconnected` and `terminated` mean "no longer talking" (API-FACTS §1.7).
+    /// Both `disconnected` and `terminated` mean "no longer talking" (docs/genesys-api.md, "Participant states and roles").
     pub fn is_ended(&self) -> bool {
         matches!(self, Self::Disconnected | Self::Terminated)
     }
@@ -243,7 +243,7 @@ impl DisconnectType {
 }
 
 open_enum! {
-    /// The role of a party on a call; an open set (API-FACTS §2.6), shown to the supervisor and used by pre-checks.
+    /// The role of a party on a call; an open set (docs/genesys-api.md, "Participant states and roles"), shown to the supervisor and used by pre-checks.
     pub enum Purpose {
         /// The ACD (queue) leg.
         Acd = "acd",

@@ -6,7 +6,7 @@
 //!
 //! Decoding is meant to be cheap: the notification envelope is parsed lazily (topic first, body as
 //! raw JSON), enums borrow their text, and path-tracking for error messages only runs after a
-//! failure. Field names follow `genesys/schemas.json`; only the fields the app uses are modelled.
+//! failure. Field names follow the platform's models (the official SDKs); only the fields the app uses are modelled.
 
 pub mod analytics;
 pub mod common;

@@ -7,7 +7,8 @@ use crate::enums::ParticipantState;
 use crate::time::Timestamp;
 
 /// The participant PATCH body. Every field is optional and `None` is never written, so a request
-/// changes exactly what it names (there is no `dispositionCode`/`dropReason`: see API-FACTS §1.2).
+/// changes exactly what it names (there is no `dispositionCode`/`dropReason`: see docs/genesys-api.md,
+/// "Dropping one party").
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaParticipantRequest {

@@ -7,7 +7,7 @@ use crate::enums::UserState;
 use crate::ids::UserId;
 use crate::time::Timestamp;
 
-/// The permission a supervisor needs to drop a leg they are not on (API-FACTS §1.4).
+/// The permission a supervisor needs to drop a leg they are not on (docs/genesys-api.md, "Who may drop whom").
 pub const PERMISSION_DISCONNECT: &str = "conversation:communication:disconnect";
 
 /// `GET /api/v2/users/me`: the signed-in user; with `expand=authorization` it carries the permissions

@@ -1,4 +1,5 @@
-//! Tunables of the notification client; defaults follow API-FACTS §3 (30 s heartbeat, 1,000 topics per channel).
+//! Tunables of the notification client; defaults follow docs/genesys-api.md "Notifications"
+//! (30 s heartbeat, 1,000 topics per channel).
 
 use std::time::Duration;
 

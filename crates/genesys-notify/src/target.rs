@@ -1,5 +1,5 @@
 //! What the client watches: queues, and people (conference bridges dialled directly carry no queue and show up
-//! only on the users' topics, API-FACTS §9.1).
+//! only on the users' topics, docs/genesys-api.md "Reading many calls").
 
 use std::fmt;
 

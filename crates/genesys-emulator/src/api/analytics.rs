@@ -608,7 +608,7 @@ fn parse_interval(obj: &Map<String, Value>) -> Result<(DateTime<Utc>, DateTime<U
     Ok((a, b))
 }
 
-/// API-FACTS §9.1: a conversation is in the results when its start falls on a UTC day the
+/// docs/genesys-api.md "Reading many calls": a conversation is in the results when its start falls on a UTC day the
 /// interval touches (end exclusive), not when its lifetime overlaps the interval.
 fn on_touched_day(start: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
     let day = start.date_naive();

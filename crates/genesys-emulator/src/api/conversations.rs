@@ -19,7 +19,7 @@ use crate::scenario::{PERM_DISCONNECT, PERM_VIEW};
 use crate::tokens::Principal;
 use crate::world::Shared;
 
-/// Values of `MediaParticipantRequest.state` (schemas.json).
+/// Values of `MediaParticipantRequest.state` (the SDK's request model).
 const PARTICIPANT_STATES: &[&str] = &[
     "alerting",
     "dialing",
