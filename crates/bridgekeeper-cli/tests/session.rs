@@ -1,19 +1,17 @@
 //! Sign-in, who am I, queues and sign-out through the built binary, against the emulator, with
-//! the session in the real OS keyring (run with BRIDGEKEEPER_KEYRING_TESTS=1 in a throwaway
-//! D-Bus session, as scripts/test.sh does).
+//! the session in the real OS keyring (ignored by a plain `cargo test`; scripts/test.sh runs them
+//! with `--include-ignored` in a throwaway D-Bus session).
 
 mod common;
 
-use common::{Harness, keyring_tests_enabled};
+use common::Harness;
 use genesys_emulator::{QUEUE_NAMES, SUPERVISOR_EMAIL, agent_email};
 use serde_json::{Value, json};
 use supervisor_core::token_store::{KeyringStore, TokenStore};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
 async fn keyring_login_whoami_queues_logout() {
-    if !keyring_tests_enabled("keyring_login_whoami_queues_logout") {
-        return;
-    }
     let mut h = Harness::start("session").await;
     let supervisor = h.emu.world().user_id(SUPERVISOR_EMAIL).expect("supervisor");
 
@@ -113,10 +111,8 @@ async fn keyring_login_whoami_queues_logout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
 async fn keyring_revoked_session_says_sign_in_again() {
-    if !keyring_tests_enabled("keyring_revoked_session_says_sign_in_again") {
-        return;
-    }
     let mut h = Harness::start("revoked").await;
     let agent = agent_email(1);
     let session = h.login(Some(&agent)).await;
@@ -144,10 +140,8 @@ async fn keyring_revoked_session_says_sign_in_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
 async fn keyring_confidential_login_reads_the_secret_from_stdin_and_renews() {
-    if !keyring_tests_enabled("keyring_confidential_login_reads_the_secret_from_stdin") {
-        return;
-    }
     let mut h = Harness::start("confidential").await;
     let secret = "cli-e2e-secret";
     let session = h.login_with(None, Some(secret)).await;

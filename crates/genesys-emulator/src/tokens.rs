@@ -189,3 +189,31 @@ impl TokenStore {
         self.refresh.insert(token, record);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The configured lifetime is what the token lives: gone at its end, good before it. Checked
+    /// here on the store, so the HTTP tests need not wait a lifetime out in real time.
+    #[test]
+    fn a_token_lives_exactly_its_ttl() {
+        let mut store = TokenStore::default();
+        let long = store.issue(
+            "c",
+            Some("u"),
+            std::time::Duration::from_secs(3600),
+            None,
+            false,
+        );
+        assert_eq!(long.expires_in, 3600);
+        assert!(store.lookup(&long.access_token).is_ok());
+        let gone = store.issue("c", Some("u"), std::time::Duration::ZERO, None, false);
+        assert_eq!(gone.expires_in, 0);
+        assert!(matches!(
+            store.lookup(&gone.access_token),
+            Err(TokenRejection::Expired)
+        ));
+        assert!(matches!(store.lookup("nope"), Err(TokenRejection::Unknown)));
+    }
+}

@@ -18,18 +18,6 @@ use url::Url;
 /// Every CLI run is bounded so a hang fails the test instead of CI.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// True when the real-keyring tests may run; otherwise says so on stderr (like supervisor-core).
-pub fn keyring_tests_enabled(test: &str) -> bool {
-    if std::env::var("BRIDGEKEEPER_KEYRING_TESTS").as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!(
-        "NOT RUN: {test} needs the OS keyring; run with BRIDGEKEEPER_KEYRING_TESTS=1 inside a \
-         throwaway D-Bus session (see scripts/test.sh)"
-    );
-    false
-}
-
 /// What one CLI run produced.
 #[derive(Debug)]
 pub struct Output {
