@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::factory::{LegSpec, set_held, set_muted};
 use crate::model::{Conversation, LegState, Participant};
@@ -12,27 +12,27 @@ use crate::scenario::{assemble_call, queue_dnis};
 use crate::world::World;
 
 /// A party to put on a call (control plane and churn).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PartyRequest {
     /// customer, agent, external, user, ... (agent/user need `userId`).
     pub purpose: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// "connected" (default) or "alerting".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
 
 /// A new call (control plane and churn).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct NewCallRequest {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     pub parties: Vec<PartyRequest>,
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::api::{Params, json_body};
@@ -68,14 +68,18 @@ async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
     )
 }
 
-#[derive(Deserialize)]
+/// `POST /_emulator/scenario`: loads a scenario afresh.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct ScenarioRequest {
-    name: String,
-    #[serde(default)]
-    seed: Option<u64>,
-    #[serde(default)]
-    conversations: Option<usize>,
+pub struct ScenarioRequest {
+    /// The scenario's name (`demo`, `empty`, ...; see [`ScenarioName`]).
+    pub name: String,
+    /// The seed (default: the one the emulator runs with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// How many conversations to generate (default: the configured count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversations: Option<usize>,
 }
 
 async fn scenario(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Json<Value>, ApiError> {
@@ -133,11 +137,13 @@ async fn join(
     Ok(Json(handle(&shared).join(&c, party)?))
 }
 
-#[derive(Deserialize, Default)]
+/// `POST /_emulator/conversations/{c}/participants/{p}/leave`: a party hangs up by itself.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct LeaveRequest {
-    #[serde(default)]
-    disconnect_type: Option<String>,
+pub struct LeaveRequest {
+    /// The `disconnectType` to record (default `endpoint`: the phone hung up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disconnect_type: Option<String>,
 }
 
 async fn leave(
@@ -180,19 +186,19 @@ async fn upsert_user_route(
 }
 
 /// A user to add, or to change by email, through the control plane (for permission tests).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct UserRequest {
     /// Matched case-insensitively against existing users; a new email adds a user.
     pub email: String,
     /// Display name (default: the part of the email before `@` for a new user; kept otherwise).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The user's permissions, replacing the old ones (required for a new user).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
     /// Queue memberships, replacing the old ones (default: none for a new user; kept otherwise).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_ids: Option<Vec<String>>,
 }
 
@@ -258,14 +264,14 @@ pub(crate) fn upsert_user(w: &mut World, req: UserRequest) -> Result<UserInfo, S
 }
 
 /// New analytics settings; absent fields stay as they are.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalyticsRequest {
     /// How stale the details query is, in milliseconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_ms: Option<u64>,
     /// Deepest result a details page may reach (`pageNumber * pageSize`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<usize>,
 }
 
@@ -288,10 +294,12 @@ async fn set_analytics(
     Ok(Json(analytics_json(a)))
 }
 
-#[derive(Deserialize)]
+/// `POST /_emulator/churn`: the background churn rate.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-struct ChurnRequest {
-    per_minute: f64,
+pub struct ChurnRequest {
+    /// Changes per minute (0 stops the churn; at most 60,000).
+    pub per_minute: f64,
 }
 
 async fn set_churn(
@@ -398,14 +406,14 @@ async fn remove_fault(
 }
 
 /// An OAuth client to add or update through the control plane.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientRequest {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// None makes it a public (PKCE) client.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     #[serde(default)]
     pub redirect_uris: Vec<String>,

@@ -21,6 +21,8 @@ mod notify;
 mod oauth;
 mod render;
 mod scenario;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod tokens;
 mod world;
 mod ws;
@@ -37,7 +39,9 @@ use tokio::task::JoinHandle;
 
 pub use change::{Change, ChangeError, LegUpdate, NewCallRequest, PartyRequest, TargetState};
 pub use config::{EmulatorConfig, ScenarioName};
-pub use control::{AnalyticsRequest, ClientRequest, UserRequest};
+pub use control::{
+    AnalyticsRequest, ChurnRequest, ClientRequest, LeaveRequest, ScenarioRequest, UserRequest,
+};
 pub use faults::{ActiveFault, FaultSpec};
 pub use history::AnalyticsSettings;
 pub use model::LegState;

@@ -471,3 +471,135 @@ fn binary_prints_the_listen_line_first_and_stops_on_sigterm() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown scenario"));
 }
+
+/// The typed client of `test_support` reaches every control-plane endpoint with the emulator's own
+/// request types, so the helpers other crates' tests use cannot drift from the handlers.
+#[tokio::test]
+async fn the_typed_control_client_reaches_every_endpoint() {
+    use genesys_emulator::test_support::{
+        AnalyticsRequest, ClientRequest, FaultSpec, LeaveRequest, NewCallRequest, PartyRequest,
+        ScenarioRequest, UserRequest,
+    };
+    let env = start().await;
+    let c = env.emu.control();
+    assert_eq!(c.base_url(), env.base);
+
+    let loaded = c
+        .load_scenario(&ScenarioRequest {
+            name: "empty".into(),
+            ..ScenarioRequest::default()
+        })
+        .await;
+    assert_eq!(loaded["conversations"], 0);
+    assert!(c.conversations(false).await.is_empty());
+    let queues = c.queues().await;
+    let queue = queues[0]["id"].as_str().expect("queue id").to_owned();
+    let agent = c
+        .upsert_user(&UserRequest {
+            email: "typed@demo.example".into(),
+            permissions: Some(vec![]),
+            queue_ids: Some(vec![queue.clone()]),
+            ..UserRequest::default()
+        })
+        .await;
+    let agent_id = agent["id"].as_str().expect("user id").to_owned();
+    assert!(c.users().await.iter().any(|u| u["id"] == agent_id.as_str()));
+
+    let party = |purpose: &str, user: Option<&str>| PartyRequest {
+        purpose: purpose.into(),
+        user_id: user.map(str::to_owned),
+        ..PartyRequest::default()
+    };
+    let call = c
+        .create_call(&NewCallRequest {
+            queue_id: Some(queue),
+            parties: vec![party("customer", None), party("agent", Some(&agent_id))],
+        })
+        .await;
+    let cid = call["id"].as_str().expect("conversation id").to_owned();
+    let joined = c.join(&cid, &party("external", None)).await;
+    assert_eq!(live_parties(&joined).len(), 3);
+    let customer = joined["participants"][0]["id"].as_str().unwrap().to_owned();
+    let left = c
+        .leave(
+            &cid,
+            &customer,
+            &LeaveRequest {
+                disconnect_type: Some("client".into()),
+            },
+        )
+        .await;
+    assert_eq!(left["participants"][0]["disconnectType"], "client");
+    assert_eq!(c.conversation(&cid).await["id"], cid.as_str());
+    assert_eq!(c.conversations(true).await.len(), 1);
+    assert!(c.end_call(&cid).await["endTime"].is_string());
+    assert!(c.conversations(true).await.is_empty());
+
+    let analytics = c
+        .set_analytics(&AnalyticsRequest {
+            lag_ms: Some(0),
+            ..AnalyticsRequest::default()
+        })
+        .await;
+    assert_eq!(analytics["lagMs"], 0);
+    assert_eq!(c.analytics().await["lagMs"], 0);
+    c.set_churn(0.0).await;
+    assert_eq!(c.churn().await, 0.0);
+
+    let id = c
+        .fault(&FaultSpec::DelayEvents { ms: 5 })
+        .await
+        .expect("a standing fault has an id");
+    assert_eq!(c.faults().await.len(), 1);
+    c.remove_fault(id).await;
+    assert!(c.faults().await.is_empty());
+    assert_eq!(
+        c.fault(&FaultSpec::CloseSockets {}).await,
+        None,
+        "an action"
+    );
+    c.fault(&FaultSpec::DropEvents {
+        count: Some(1),
+        rate: None,
+    })
+    .await;
+    c.clear_faults().await;
+    assert!(c.faults().await.is_empty());
+
+    c.register_client(&ClientRequest::loopback(
+        "typed-client",
+        "http://localhost:1/cb",
+        Some("s3cret"),
+    ))
+    .await;
+    let clients = c.clients().await;
+    let typed = clients
+        .iter()
+        .find(|k| k["id"] == "typed-client")
+        .expect("registered");
+    assert_eq!(
+        typed["grants"],
+        json!(["authorization_code", "refresh_token"])
+    );
+
+    let token = env.supervisor().await;
+    let _ = env.get(&token, "/api/v2/users/me").await;
+    let log = c.requests(0).await;
+    assert!(
+        log.iter()
+            .any(|r| r.path == "/api/v2/users/me" && r.status == 200)
+    );
+    c.clear_requests().await;
+    assert!(
+        c.requests(0)
+            .await
+            .iter()
+            .all(|r| r.path != "/api/v2/users/me")
+    );
+    assert!(c.stats().await["events"].is_object());
+    assert_eq!(
+        c.reset().await["scenario"],
+        "empty",
+        "reset reloads the current scenario"
+    );
+}

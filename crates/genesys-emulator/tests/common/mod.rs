@@ -5,19 +5,19 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::{SinkExt, StreamExt};
+use genesys_emulator::test_support::{self, ControlClient};
 use genesys_emulator::{EmulatorConfig, RunningEmulator, ScenarioName};
-use rand::RngCore;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio_tungstenite::tungstenite::Message;
+
+#[allow(unused_imports)] // only the OAuth tests build their own PKCE requests
+pub use genesys_emulator::test_support::pkce_pair;
 
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-pub const REDIRECT: &str = "http://localhost:8765/oauth/callback";
+pub const REDIRECT: &str = genesys_emulator::DEMO_REDIRECT_URIS[0];
 
 /// Test defaults: short patch delay and heartbeat so the suite stays fast.
 pub fn config() -> EmulatorConfig {
@@ -33,6 +33,7 @@ pub struct Env {
     pub emu: RunningEmulator,
     pub base: String,
     pub http: reqwest::Client,
+    pub control: ControlClient,
 }
 
 pub async fn start() -> Env {
@@ -50,19 +51,14 @@ pub async fn start_scenario(scenario: ScenarioName) -> Env {
 pub async fn start_with(cfg: EmulatorConfig) -> Env {
     let emu = genesys_emulator::start(cfg).await.expect("emulator starts");
     let base = emu.base_url();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http client");
-    Env { emu, base, http }
-}
-
-pub fn pkce_pair() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let verifier = URL_SAFE_NO_PAD.encode(bytes);
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    (verifier, challenge)
+    let http = test_support::http_client();
+    let control = ControlClient::with_http(http.clone(), &base);
+    Env {
+        emu,
+        base,
+        http,
+        control,
+    }
 }
 
 /// The query pairs of a redirect Location.
@@ -93,50 +89,12 @@ impl Env {
 
     /// Runs /oauth/authorize for the public client and returns (code, verifier).
     pub async fn authorize(&self, email: &str) -> (String, String) {
-        let (verifier, challenge) = pkce_pair();
-        let resp = self
-            .http
-            .get(self.url("/oauth/authorize"))
-            .query(&[
-                ("client_id", genesys_emulator::PUBLIC_CLIENT_ID),
-                ("response_type", "code"),
-                ("redirect_uri", REDIRECT),
-                ("state", "s1"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-                ("login_hint", email),
-            ])
-            .send()
-            .await
-            .expect("authorize");
-        assert_eq!(resp.status(), 302);
-        let q = location_query(&resp);
-        assert_eq!(param(&q, "state").as_deref(), Some("s1"));
-        (param(&q, "code").expect("code"), verifier)
+        test_support::authorize_pkce(&self.http, &self.base, email).await
     }
 
     /// Full PKCE sign-in; returns the access token.
     pub async fn login(&self, email: &str) -> String {
-        let (code, verifier) = self.authorize(email).await;
-        let resp = self
-            .http
-            .post(self.url("/oauth/token"))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("code_verifier", &verifier),
-                ("client_id", genesys_emulator::PUBLIC_CLIENT_ID),
-                ("redirect_uri", REDIRECT),
-            ])
-            .send()
-            .await
-            .expect("token");
-        assert_eq!(resp.status(), 200);
-        let body: Value = resp.json().await.expect("token json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        test_support::sign_in_pkce(&self.http, &self.base, email).await
     }
 
     pub async fn supervisor(&self) -> String {
@@ -145,20 +103,7 @@ impl Env {
 
     /// A client-credentials token of the demo service client.
     pub async fn service_token(&self) -> String {
-        let resp = self
-            .http
-            .post(self.url("/oauth/token"))
-            .basic_auth(
-                genesys_emulator::SERVICE_CLIENT_ID,
-                Some(genesys_emulator::DEMO_CLIENT_SECRET),
-            )
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token");
-        assert_eq!(resp.status(), 200);
-        let body: Value = resp.json().await.expect("json");
-        body["access_token"].as_str().expect("token").to_owned()
+        test_support::service_token(&self.http, &self.base).await
     }
 
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
@@ -202,14 +147,11 @@ impl Env {
             .await
     }
 
-    /// Control-plane POST (no auth).
+    /// Raw control-plane POST (no auth), for the tests of its own answers and refusals.
     pub async fn control(&self, path: &str, body: Value) -> reqwest::Response {
-        self.http
-            .post(self.url(&format!("/_emulator{path}")))
-            .json(&body)
-            .send()
+        self.control
+            .send(reqwest::Method::POST, path, Some(&body))
             .await
-            .expect("control")
     }
 
     pub fn truth(&self, id: &str) -> Value {
