@@ -133,9 +133,7 @@ async fn main() {
         .expect("sign-in screen");
     let first_screen = launched.elapsed();
     let emulator = Emulator::of_app(&s, &http).await.expect("the demo org");
-    let live_calls = emulator.get("/conversations?active=true").await["entities"]
-        .as_array()
-        .map_or(0, Vec::len);
+    let live_calls = emulator.control.conversations(true).await.len();
 
     let t = Instant::now();
     s.click(&demo).await.expect("click demo");

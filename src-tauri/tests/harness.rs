@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use genesys_emulator::test_support::{ControlClient, NewCallRequest, PartyRequest};
 use serde_json::{Value, json};
 
 /// A child process ended with SIGTERM (then SIGKILL) when the guard drops, also on panic.
@@ -174,10 +175,8 @@ pub async fn wait_for_driver(http: &reqwest::Client, base: &str) {
 
 /// The demo emulator's control plane, reached at the address the app reports over its own IPC.
 pub struct Emulator {
-    /// A client without proxies.
-    pub http: reqwest::Client,
-    /// `http://127.0.0.1:PORT`.
-    pub base: String,
+    /// The typed control-plane client of that emulator.
+    pub control: ControlClient,
 }
 
 impl Emulator {
@@ -198,50 +197,39 @@ impl Emulator {
             .as_str()
             .ok_or_else(|| format!("app_info names no demo org: {info}"))?;
         Ok(Self {
-            http: http.clone(),
-            base: base.to_owned(),
+            control: ControlClient::with_http(http.clone(), base),
         })
-    }
-
-    pub async fn get(&self, path: &str) -> Value {
-        let r = self
-            .http
-            .get(format!("{}/_emulator{path}", self.base))
-            .send()
-            .await
-            .expect("emulator answers");
-        assert!(r.status().is_success(), "GET {path}: {}", r.status());
-        r.json().await.expect("JSON")
-    }
-
-    pub async fn post(&self, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .post(format!("{}/_emulator{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("emulator answers");
-        let status = r.status();
-        let text = r.text().await.unwrap_or_default();
-        assert!(status.is_success(), "POST {path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
     /// A new live 3-party conference on `queue`: a customer, `agent`, and an outside consultant.
     pub async fn conference(&self, queue: &str, agent: &str, tag: &str) -> (String, Value) {
+        let party = |purpose: &str, name: Option<String>, address: Option<&str>| PartyRequest {
+            purpose: purpose.into(),
+            name,
+            address: address.map(str::to_owned),
+            ..PartyRequest::default()
+        };
         let created = self
-            .post(
-                "/conversations",
-                json!({
-                    "queueId": queue,
-                    "parties": [
-                        { "purpose": "customer", "name": format!("Customer {tag}"), "address": "tel:+15550100" },
-                        { "purpose": "agent", "userId": agent },
-                        { "purpose": "external", "name": format!("Consultant {tag}"), "address": "tel:+15550199" },
-                    ],
-                }),
-            )
+            .control
+            .create_call(&NewCallRequest {
+                queue_id: Some(queue.to_owned()),
+                parties: vec![
+                    party(
+                        "customer",
+                        Some(format!("Customer {tag}")),
+                        Some("tel:+15550100"),
+                    ),
+                    PartyRequest {
+                        user_id: Some(agent.to_owned()),
+                        ..party("agent", None, None)
+                    },
+                    party(
+                        "external",
+                        Some(format!("Consultant {tag}")),
+                        Some("tel:+15550199"),
+                    ),
+                ],
+            })
             .await;
         let id = created["id"].as_str().expect("conversation id").to_owned();
         (id, created)
@@ -249,7 +237,7 @@ impl Emulator {
 
     /// The participant id of the party whose name is `name` in the emulator's truth.
     pub async fn participant(&self, conversation: &str, name: &str) -> String {
-        let truth = self.get(&format!("/conversations/{conversation}")).await;
+        let truth = self.control.conversation(conversation).await;
         truth["participants"]
             .as_array()
             .and_then(|ps| ps.iter().find(|p| p["name"] == json!(name)))
@@ -260,7 +248,7 @@ impl Emulator {
 
     /// (name, state) of every non-ACD party in the emulator's truth.
     pub async fn parties(&self, conversation: &str) -> Vec<(String, String)> {
-        let truth = self.get(&format!("/conversations/{conversation}")).await;
+        let truth = self.control.conversation(conversation).await;
         truth["participants"]
             .as_array()
             .expect("participants")

@@ -15,6 +15,7 @@ mod webdriver;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use genesys_emulator::FaultSpec;
 use harness::{Emulator, Scratch, start_driver, start_xvfb, wait_for_driver};
 
 use serde_json::json;
@@ -192,25 +193,18 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
     );
     let emulator = Emulator::of_app(s, http).await?;
     // Our own calls only: no background churn, so the flows are deterministic.
-    emulator.post("/churn", json!({ "perMinute": 0 })).await;
+    emulator.control.set_churn(0.0).await;
     s.click(&demo).await.map_err(e)?;
 
     // --- choose a queue ---------------------------------------------------------------------------
-    let queues = emulator.get("/queues").await;
-    let users = emulator.get("/users").await;
-    let queue = queues["entities"]
-        .as_array()
-        .and_then(|q| q.first())
-        .cloned()
-        .ok_or("the demo org has no queue")?;
+    let queues = emulator.control.queues().await;
+    let users = emulator.control.users().await;
+    let queue = queues.first().cloned().ok_or("the demo org has no queue")?;
     let queue_id = queue["id"].as_str().ok_or("queue id")?.to_owned();
     let queue_name = queue["name"].as_str().ok_or("queue name")?.to_owned();
-    let agent = users["entities"]
-        .as_array()
-        .and_then(|us| {
-            us.iter()
-                .find(|u| u["email"].as_str().is_some_and(|m| m.starts_with("agent")))
-        })
+    let agent = users
+        .iter()
+        .find(|u| u["email"].as_str().is_some_and(|m| m.starts_with("agent")))
         .and_then(|u| u["id"].as_str())
         .ok_or("the demo org has no agent")?
         .to_owned();
@@ -343,15 +337,15 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
     let (conv, _) = emulator.conference(&queue_id, &agent, "Refused").await;
     let target = emulator.participant(&conv, "Consultant Refused").await;
     emulator
-        .post(
-            "/faults",
-            json!({
-                "kind": "server_error",
-                "status": 403,
-                "count": 1,
-                "pathPrefix": format!("/api/v2/conversations/calls/{conv}/participants/{target}"),
-            }),
-        )
+        .control
+        .fault(&FaultSpec::ServerError {
+            status: 403,
+            count: Some(1),
+            rate: None,
+            path_prefix: Some(format!(
+                "/api/v2/conversations/calls/{conv}/participants/{target}"
+            )),
+        })
         .await;
     drop_via_dialog(s, "Consultant Refused").await?;
     let refused = s
@@ -375,10 +369,10 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
     let (conv, _) = emulator.conference(&queue_id, &agent, "Phantom").await;
     let target = emulator.participant(&conv, "Consultant Phantom").await;
     emulator
-        .post(
-            "/faults",
-            json!({ "kind": "phantom_drop", "participantId": target }),
-        )
+        .control
+        .fault(&FaultSpec::PhantomDrop {
+            participant_id: target,
+        })
         .await;
     drop_via_dialog(s, "Consultant Phantom").await?;
     let phantom = s

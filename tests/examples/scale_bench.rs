@@ -12,6 +12,7 @@
 //! - the soak: the socket killed every SECS for M minutes; after each reconnect the time until the
 //!   board equals the truth, the requests it cost, and 429s.
 
+use genesys_emulator::FaultSpec;
 use std::time::{Duration, Instant};
 
 use bridgekeeper_tests::scale::{
@@ -19,7 +20,6 @@ use bridgekeeper_tests::scale::{
 };
 use bridgekeeper_tests::{Rig, find_call};
 use genesys_model::{ConversationId, ParticipantId};
-use serde_json::json;
 use supervisor_core::actions::ActionOutcome;
 use supervisor_core::roster::Roster;
 
@@ -192,7 +192,7 @@ async fn main() {
             tokio::time::sleep(Duration::from_secs(o.kill_every)).await;
             let since = rig.request_seq();
             let killed = Instant::now();
-            rig.fault(json!({"kind": "close_sockets"})).await;
+            rig.fault(&FaultSpec::CloseSockets {}).await;
             tokio::time::sleep(Duration::from_millis(300)).await;
             let result = equal_to_truth(&rig, &roster, Duration::from_secs(5)).await;
             // Live again: reconnected, swept after the analytics lag, nothing missing.

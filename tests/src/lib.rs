@@ -9,13 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use genesys_client::{Client, Environment, RetryPolicy, StaticToken, TokenSource};
-use genesys_emulator::{
-    CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, EmulatorConfig,
-    RunningEmulator, SUPERVISOR_EMAIL,
-};
+use genesys_emulator::test_support::{self, ControlClient, FaultSpec};
+use genesys_emulator::{EmulatorConfig, RunningEmulator, SUPERVISOR_EMAIL};
 use genesys_model::{AccessToken, QueueId};
 use genesys_notify::{BackoffPolicy, NotifyConfig};
-use serde_json::{Value, json};
+use serde_json::Value;
 use supervisor_core::actions::{Actions, ActionsConfig};
 use supervisor_core::audit::AuditLog;
 use supervisor_core::roster::{Roster, RosterConfig};
@@ -96,6 +94,8 @@ pub struct Rig {
     pub base: String,
     /// Control-plane and OAuth client (no redirects followed, no proxy).
     pub http: reqwest::Client,
+    /// The emulator's typed control plane.
+    pub control: ControlClient,
     /// Audit logs and other files of this test.
     pub dir: tempfile::TempDir,
 }
@@ -112,16 +112,14 @@ impl Rig {
             .await
             .expect("emulator starts");
         let base = emu.base_url();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .expect("http client");
+        let http = test_support::http_client();
+        let control = ControlClient::with_http(http.clone(), &base);
         let dir = tempfile::tempdir().expect("temp dir");
         Self {
             emu,
             base,
             http,
+            control,
             dir,
         }
     }
@@ -134,49 +132,7 @@ impl Rig {
     /// Signs `email` in with the demo confidential client (code flow; the emulator approves the
     /// `login_hint` user at once) and returns the access token.
     pub async fn token(&self, email: &str) -> AccessToken {
-        let redirect = DEMO_REDIRECT_URIS[0];
-        let authorize = self
-            .http
-            .get(format!("{}/oauth/authorize", self.base))
-            .query(&[
-                ("client_id", CONFIDENTIAL_CLIENT_ID),
-                ("response_type", "code"),
-                ("redirect_uri", redirect),
-                ("state", "e2e"),
-                ("login_hint", email),
-            ])
-            .send()
-            .await
-            .expect("authorize");
-        assert_eq!(authorize.status().as_u16(), 302, "authorize redirects");
-        let location = authorize
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .expect("location")
-            .to_owned();
-        let code = url::Url::parse(&location)
-            .expect("redirect url")
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .expect("code");
-        let token: Value = self
-            .http
-            .post(format!("{}/oauth/token", self.base))
-            .basic_auth(CONFIDENTIAL_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", redirect),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token json");
-        AccessToken::new(token["access_token"].as_str().expect("access_token"))
+        AccessToken::new(test_support::sign_in(&self.http, &self.base, email).await)
     }
 
     /// A REST client over a fixed token, with [`retry_policy`].
@@ -253,56 +209,23 @@ impl Rig {
     }
 
     /// Adds a fault (or runs a fault action) through the control plane.
-    pub async fn fault(&self, body: Value) {
-        let resp = self
-            .http
-            .post(format!("{}/_emulator/faults", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("fault request");
-        assert!(
-            resp.status().is_success(),
-            "fault {body} refused: {}",
-            resp.status()
-        );
+    pub async fn fault(&self, fault: &FaultSpec) {
+        self.control.fault(fault).await;
     }
 
     /// Clears standing faults.
     pub async fn clear_faults(&self) {
-        let resp = self
-            .http
-            .delete(format!("{}/_emulator/faults", self.base))
-            .send()
-            .await
-            .expect("clear faults");
-        assert!(resp.status().is_success());
+        self.control.clear_faults().await;
     }
 
     /// Sets the background churn (calls per minute of changes).
     pub async fn churn(&self, per_minute: f64) {
-        let resp = self
-            .http
-            .post(format!("{}/_emulator/churn", self.base))
-            .json(&json!({ "perMinute": per_minute }))
-            .send()
-            .await
-            .expect("churn");
-        assert!(resp.status().is_success());
+        self.control.set_churn(per_minute).await;
     }
 
     /// The emulator's truth over the control plane (`GET /_emulator/conversations`).
     pub async fn truth(&self) -> Vec<Value> {
-        let body: Value = self
-            .http
-            .get(format!("{}/_emulator/conversations", self.base))
-            .send()
-            .await
-            .expect("truth")
-            .json()
-            .await
-            .expect("truth json");
-        body["entities"].as_array().cloned().unwrap_or_default()
+        self.control.conversations(false).await
     }
 
     /// Requests the emulator logged (method, path, status), after sequence `since`.

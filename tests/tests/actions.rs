@@ -1,5 +1,6 @@
 //! Drop, mute and hold end to end: plan, one PATCH, confirmation from the roster, audit record.
 
+use genesys_emulator::FaultSpec;
 use std::time::Duration;
 
 use bridgekeeper_tests::{Rig, actions_config, find_call, truth_leg, wait_record};
@@ -340,8 +341,10 @@ async fn a_phantom_drop_is_not_confirmed_and_says_what_the_platform_shows() {
     let actions = rig.actions(&roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");
-    rig.fault(json!({"kind": "phantom_drop", "participantId": target}))
-        .await;
+    rig.fault(&FaultSpec::PhantomDrop {
+        participant_id: target.to_string(),
+    })
+    .await;
     let (c, p) = ids(&conversation, &target);
     let plan = actions.plan_drop(&c, &p).await.expect("plan");
     let since = rig.request_seq();
@@ -388,7 +391,11 @@ async fn a_late_event_is_confirmed_by_one_re_read() {
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");
     // The drop's state change publishes no event.
-    rig.fault(json!({"kind": "drop_events", "count": 1})).await;
+    rig.fault(&FaultSpec::DropEvents {
+        count: Some(1),
+        rate: None,
+    })
+    .await;
     let (c, p) = ids(&conversation, &target);
     let plan = actions.plan_drop(&c, &p).await.expect("plan");
     let since = rig.request_seq();

@@ -1,8 +1,8 @@
 //! 429 storms and 5xx bursts: every action ends in an outcome that matches what the platform did.
 
 use bridgekeeper_tests::{Rig, find_call, truth_leg};
+use genesys_emulator::FaultSpec;
 use genesys_model::{ConversationId, ParticipantId};
-use serde_json::json;
 use supervisor_core::actions::{ActionError, ActionOutcome};
 use supervisor_core::audit::AuditOutcome;
 
@@ -20,8 +20,13 @@ async fn a_short_429_storm_is_waited_out_and_the_drop_confirmed() {
         ParticipantId::new(&target),
     );
     let plan = actions.plan_drop(&c, &p).await.expect("plan");
-    rig.fault(json!({"kind": "rate_limit", "count": 2, "retryAfter": 1, "pathPrefix": CALLS}))
-        .await;
+    rig.fault(&FaultSpec::RateLimit {
+        count: Some(2),
+        rate: None,
+        retry_after: Some(1),
+        path_prefix: Some(CALLS.to_string()),
+    })
+    .await;
     let since = rig.request_seq();
     let report = actions.execute_drop(&plan).await.expect("drop");
     assert!(report.outcome.is_confirmed(), "{:?}", report.outcome);
@@ -53,8 +58,13 @@ async fn an_endless_429_storm_is_rate_limited_and_changes_nothing() {
         ConversationId::new(&conversation),
         ParticipantId::new(&target),
     );
-    rig.fault(json!({"kind": "rate_limit", "retryAfter": 1, "pathPrefix": CALLS}))
-        .await;
+    rig.fault(&FaultSpec::RateLimit {
+        count: None,
+        rate: None,
+        retry_after: Some(1),
+        path_prefix: Some(CALLS.to_string()),
+    })
+    .await;
     let err = actions
         .set_muted(&c, &p, true)
         .await
@@ -92,8 +102,13 @@ async fn a_5xx_on_the_drop_is_refused_with_its_details_and_a_retry_works() {
         ConversationId::new(&conversation),
         ParticipantId::new(&target),
     );
-    rig.fault(json!({"kind": "server_error", "status": 503, "count": 1, "pathPrefix": CALLS}))
-        .await;
+    rig.fault(&FaultSpec::ServerError {
+        status: 503,
+        count: Some(1),
+        rate: None,
+        path_prefix: Some(CALLS.to_string()),
+    })
+    .await;
     let plan = actions.plan_drop(&c, &p).await.expect("plan");
     let since = rig.request_seq();
     let report = actions.execute_drop(&plan).await.expect("outcome");
@@ -131,10 +146,20 @@ async fn under_mixed_429_and_5xx_bursts_every_outcome_matches_the_truth() {
     let rig = Rig::start().await;
     let (roster, _) = rig.supervisor_roster().await;
     let actions = rig.actions(&roster, "audit.jsonl").await;
-    rig.fault(json!({"kind": "server_error", "status": 500, "rate": 0.35, "pathPrefix": CALLS}))
-        .await;
-    rig.fault(json!({"kind": "rate_limit", "rate": 0.3, "retryAfter": 1, "pathPrefix": CALLS}))
-        .await;
+    rig.fault(&FaultSpec::ServerError {
+        status: 500,
+        count: None,
+        rate: Some(0.35),
+        path_prefix: Some(CALLS.to_string()),
+    })
+    .await;
+    rig.fault(&FaultSpec::RateLimit {
+        count: None,
+        rate: Some(0.3),
+        retry_after: Some(1),
+        path_prefix: Some(CALLS.to_string()),
+    })
+    .await;
     let snapshot = roster.snapshot();
     let mut targets: Vec<(ConversationId, ParticipantId)> = snapshot
         .conversations

@@ -1,6 +1,7 @@
 //! Sockets killed repeatedly, `socket_closing` handovers and lost events: after every reconnect the
 //! roster is re-read and equals the emulator's truth within 2 s.
 
+use genesys_emulator::FaultSpec;
 use std::time::Duration;
 
 use bridgekeeper_tests::{Rig, converge};
@@ -43,7 +44,7 @@ async fn killed_sockets_under_churn_leave_the_roster_equal_to_the_truth() {
     for round in 1..=5 {
         tokio::time::sleep(Duration::from_millis(400)).await;
         let mut changes = roster.changes();
-        rig.fault(json!({"kind": "close_sockets"})).await;
+        rig.fault(&FaultSpec::CloseSockets {}).await;
         assert!(
             next_resync(&mut changes, Duration::from_secs(5)).await,
             "round {round}: the reconnect was followed by a snapshot ({:?})",
@@ -63,8 +64,10 @@ async fn socket_closing_handovers_keep_the_roster_equal_to_the_truth() {
     rig.churn(240.0).await;
     for round in 1..=3 {
         let mut changes = roster.changes();
-        rig.fault(json!({"kind": "socket_closing", "graceMs": 200}))
-            .await;
+        rig.fault(&FaultSpec::SocketClosing {
+            grace_ms: Some(200),
+        })
+        .await;
         assert!(
             next_resync(&mut changes, Duration::from_secs(5)).await,
             "round {round}: a resync after the handover"
@@ -80,7 +83,11 @@ async fn events_lost_while_the_socket_was_up_are_recovered_by_the_next_resync() 
     let rig = Rig::start().await;
     let (roster, _) = rig.supervisor_roster().await;
     // The next two state changes publish nothing: the board silently falls behind...
-    rig.fault(json!({"kind": "drop_events", "count": 2})).await;
+    rig.fault(&FaultSpec::DropEvents {
+        count: Some(2),
+        rate: None,
+    })
+    .await;
     let support = rig.queue("Support");
     let agent = rig.user(&genesys_emulator::agent_email(1));
     let created: serde_json::Value = rig
@@ -114,7 +121,7 @@ async fn events_lost_while_the_socket_was_up_are_recovered_by_the_next_resync() 
     assert!(diff.contains(&existing), "{diff}");
     // ...until the socket is replaced, which always re-reads the queues.
     let mut changes = roster.changes();
-    rig.fault(json!({"kind": "close_sockets"})).await;
+    rig.fault(&FaultSpec::CloseSockets {}).await;
     assert!(next_resync(&mut changes, Duration::from_secs(5)).await);
     equal_within_two_seconds(&rig, &roster, "after lost events").await;
     roster.shutdown().await;
@@ -125,10 +132,15 @@ async fn a_failing_snapshot_is_retried_and_the_board_is_untrusted_meanwhile() {
     let rig = Rig::start().await;
     let (roster, _) = rig.supervisor_roster().await;
     // Six 503s on the discovery query: more than one snapshot attempt's retries can absorb.
-    rig.fault(json!({"kind": "server_error", "status": 503, "count": 6, "pathPrefix": "/api/v2/analytics"}))
-        .await;
+    rig.fault(&FaultSpec::ServerError {
+        status: 503,
+        count: Some(6),
+        rate: None,
+        path_prefix: Some("/api/v2/analytics".into()),
+    })
+    .await;
     let mut changes = roster.changes();
-    rig.fault(json!({"kind": "close_sockets"})).await;
+    rig.fault(&FaultSpec::CloseSockets {}).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while roster.status().last_error.is_none() {
         assert!(

@@ -6,6 +6,7 @@
 //! soak), so a regression fails the test command. Nothing here is timed except by the bounds a
 //! supervisor would notice (the board equal to the truth within 5 s of a reconnect).
 
+use genesys_emulator::FaultSpec;
 use std::time::Duration;
 
 use bridgekeeper_tests::Rig;
@@ -13,7 +14,6 @@ use bridgekeeper_tests::scale::{
     api_requests, api_requests_until, equal_to_truth, scale_config, start_roster,
 };
 use genesys_model::{ConversationId, ParticipantId};
-use serde_json::json;
 use supervisor_core::actions::ActionOutcome;
 
 const CALLS: usize = 1_000;
@@ -72,7 +72,7 @@ async fn after_each_socket_kill_the_board_is_true_within_five_seconds_at_no_429(
     for round in 1..=3 {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let since = rig.request_seq();
-        rig.fault(json!({"kind": "close_sockets"})).await;
+        rig.fault(&FaultSpec::CloseSockets {}).await;
         // Let the socket drop be noticed before judging.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let (took, _) = equal_to_truth(&rig, &roster, Duration::from_secs(5))
@@ -111,7 +111,7 @@ async fn a_drop_during_a_resync_is_not_held_behind_background_reads() {
         ConversationId::new(conversation.clone()),
         ParticipantId::new(target.clone()),
     );
-    rig.fault(json!({"kind": "close_sockets"})).await;
+    rig.fault(&FaultSpec::CloseSockets {}).await;
     // The resync sweep starts once analytics has caught up; drop in the middle of it.
     tokio::time::sleep(Duration::from_millis(3_200)).await;
     let started = tokio::time::Instant::now();

@@ -1,12 +1,13 @@
 //! Token expiry and revocation mid-session: `SessionExpired`, and nothing is executed later.
 
+use genesys_emulator::FaultSpec;
+use genesys_emulator::test_support::{ClientRequest, deliver, follow_authorize};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bridgekeeper_tests::{Rig, actions_config, find_call, truth_leg};
 use genesys_emulator::SUPERVISOR_EMAIL;
 use genesys_model::{ConversationId, ParticipantId};
-use serde_json::json;
 use supervisor_core::actions::{ActionError, Actions};
 use supervisor_core::auth::{
     DEFAULT_REDIRECT_PATH, LoopbackConfig, Session, SessionOptions, SessionStatus, SignIn,
@@ -33,28 +34,16 @@ async fn sign_in(rig: &Rig) -> Session {
     let sign_in = SignIn::start(config, Arc::new(MemoryStore::new()))
         .await
         .expect("sign-in starts");
-    let resp = rig
-        .http
-        .post(format!("{}/_emulator/oauth/clients", rig.base))
-        .json(&json!({"id": CLIENT_ID, "redirectUris": [sign_in.redirect_uri()], "grants": ["authorization_code"]}))
-        .send()
-        .await
-        .expect("register client");
-    assert!(resp.status().is_success());
-    let authorize = rig
-        .http
-        .get(sign_in.authorize_url().clone())
-        .send()
-        .await
-        .expect("authorize");
-    let location = authorize
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("redirect")
-        .to_owned();
+    rig.control
+        .register_client(&ClientRequest::loopback(
+            CLIENT_ID,
+            sign_in.redirect_uri(),
+            None,
+        ))
+        .await;
+    let location = follow_authorize(&rig.http, sign_in.authorize_url()).await;
     let browser = rig.http.clone();
-    let deliver = tokio::spawn(async move { browser.get(location).send().await });
+    let deliver = tokio::spawn(async move { deliver(&browser, &location).await });
     let session = sign_in.finish().await.expect("signed in");
     let _ = deliver.await;
     session
@@ -86,7 +75,7 @@ async fn an_expired_session_fails_every_action_and_sends_nothing_later() {
         .await
         .expect("plan while signed in");
 
-    rig.fault(json!({"kind": "expire_tokens"})).await;
+    rig.fault(&FaultSpec::ExpireTokens { user_id: None }).await;
     let since = rig.request_seq();
     let err = actions.execute_drop(&plan).await.expect_err("expired");
     assert_eq!(err.code(), "SessionExpired", "{err}");
@@ -146,7 +135,7 @@ async fn a_revoked_token_is_session_expired_and_the_roster_says_so() {
         ConversationId::new(&conversation),
         ParticipantId::new(&parties[0].0),
     );
-    rig.fault(json!({"kind": "revoke_tokens"})).await;
+    rig.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
     let err = actions.set_muted(&c, &p, true).await.expect_err("revoked");
     assert_eq!(err.code(), "SessionExpired");
     let since = rig.request_seq();

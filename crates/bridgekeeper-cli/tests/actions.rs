@@ -3,6 +3,7 @@
 
 mod common;
 
+use genesys_emulator::FaultSpec;
 use std::time::Duration;
 
 use common::{Harness, Output, RUN_TIMEOUT};
@@ -258,8 +259,10 @@ async fn keyring_calls_drop_mute_hold_and_audit() {
         .as_str()
         .expect("pid")
         .to_owned();
-    h.fault(json!({"kind": "phantom_drop", "participantId": external}))
-        .await;
+    h.fault(&FaultSpec::PhantomDrop {
+        participant_id: external.to_string(),
+    })
+    .await;
     let out = h
         .run(&[
             "drop",

@@ -5,6 +5,7 @@
 mod common;
 
 use common::Harness;
+use genesys_emulator::FaultSpec;
 use genesys_emulator::{QUEUE_NAMES, SUPERVISOR_EMAIL, agent_email};
 use serde_json::{Value, json};
 use supervisor_core::token_store::{KeyringStore, TokenStore};
@@ -124,7 +125,7 @@ async fn keyring_revoked_session_says_sign_in_again() {
     who.expect_code(0);
     assert_eq!(who.json()["canDisconnect"], json!(false));
 
-    h.fault(json!({"kind": "revoke_tokens"})).await;
+    h.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
     let who = h.run(&["whoami"]).await;
     who.expect_code(1);
     assert!(who.stderr.contains("sign in again"), "{who:?}");

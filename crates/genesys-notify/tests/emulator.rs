@@ -1,11 +1,10 @@
 //! The client against the real emulator (in-process on 127.0.0.1:0): real REST, real WebSocket, real faults.
 
+use genesys_emulator::FaultSpec;
 use std::time::Duration;
 
-use genesys_emulator::{
-    CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, EmulatorConfig,
-    RunningEmulator, SUPERVISOR_EMAIL,
-};
+use genesys_emulator::test_support;
+use genesys_emulator::{EmulatorConfig, RunningEmulator, SUPERVISOR_EMAIL};
 use genesys_model::AccessToken;
 use genesys_model::enums::ParticipantState;
 use genesys_model::ids::{QueueId, UserId};
@@ -37,11 +36,11 @@ impl Rig {
         let emulator = genesys_emulator::start(config)
             .await
             .expect("emulator starts");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let token = sign_in(&http, &emulator.base_url()).await;
+        let http = test_support::http_client();
+        // The confidential code flow as the supervisor (login_hint auto-approves on the emulator).
+        let token = AccessToken::new(
+            test_support::sign_in(&http, &emulator.base_url(), SUPERVISOR_EMAIL).await,
+        );
         Self {
             emulator,
             http,
@@ -82,19 +81,8 @@ impl Rig {
         )
     }
 
-    async fn fault(&self, body: Value) {
-        let response = self
-            .http
-            .post(format!("{}/_emulator/faults", self.base()))
-            .json(&body)
-            .send()
-            .await
-            .expect("fault request");
-        assert!(
-            response.status().is_success(),
-            "fault {body} refused: {}",
-            response.status()
-        );
+    async fn fault(&self, fault: &FaultSpec) {
+        self.emulator.control().fault(fault).await;
     }
 
     async fn patch_participant(&self, conversation: &str, participant: &str, body: Value) {
@@ -134,51 +122,6 @@ impl Rig {
             })
             .expect("the demo scenario has a live conference on a queue")
     }
-}
-
-/// The confidential code flow as the supervisor (login_hint auto-approves on the emulator).
-async fn sign_in(http: &reqwest::Client, base: &str) -> AccessToken {
-    let redirect = DEMO_REDIRECT_URIS[0];
-    let authorize = http
-        .get(format!("{base}/oauth/authorize"))
-        .query(&[
-            ("client_id", CONFIDENTIAL_CLIENT_ID),
-            ("response_type", "code"),
-            ("redirect_uri", redirect),
-            ("state", "s1"),
-            ("login_hint", SUPERVISOR_EMAIL),
-        ])
-        .send()
-        .await
-        .expect("authorize");
-    let location = authorize
-        .headers()
-        .get("location")
-        .expect("redirect")
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let url = reqwest::Url::parse(&location).expect("redirect url");
-    let code = url
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("code");
-    let token: Value = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(CONFIDENTIAL_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", redirect),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token json");
-    AccessToken::new(token["access_token"].as_str().expect("access_token"))
 }
 
 fn queue_target(id: &str) -> WatchTarget {
@@ -373,7 +316,7 @@ async fn close_sockets_fault_reconnects_and_resyncs_before_new_events() {
     let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
 
-    rig.fault(json!({"kind": "close_sockets"})).await;
+    rig.fault(&FaultSpec::CloseSockets {}).await;
     let (again, before) = until_resync(&mut events).await;
     assert_eq!(again.reason, ResyncReason::Reconnected);
     assert_eq!(again.targets, vec![queue_target(&queue)]);
@@ -408,8 +351,10 @@ async fn socket_closing_fault_hands_over_without_leaving_live() {
     let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
 
-    rig.fault(json!({"kind": "socket_closing", "graceMs": 1500}))
-        .await;
+    rig.fault(&FaultSpec::SocketClosing {
+        grace_ms: Some(1500),
+    })
+    .await;
     let (handover, before) = until_resync(&mut events).await;
     assert_eq!(handover.reason, ResyncReason::Handover);
     assert!(
@@ -447,7 +392,11 @@ async fn drop_events_fault_shows_up_only_as_a_missing_event() {
     let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
 
-    rig.fault(json!({"kind": "drop_events", "count": 1})).await;
+    rig.fault(&FaultSpec::DropEvents {
+        count: Some(1),
+        rate: None,
+    })
+    .await;
     rig.patch_participant(&conversation, &parties[0], json!({"muted": true}))
         .await;
     if let Ok(Some(event)) = timeout(Duration::from_millis(800), events.recv()).await {
@@ -514,8 +463,8 @@ async fn revoked_tokens_close_the_client_at_the_next_provisioning() {
     let (queue, _, _) = rig.conference();
     let (handle, mut events) = rig.client(fast_config(), vec![queue_target(&queue)]);
     until_resync(&mut events).await;
-    rig.fault(json!({"kind": "revoke_tokens"})).await;
-    rig.fault(json!({"kind": "close_sockets"})).await;
+    rig.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
+    rig.fault(&FaultSpec::CloseSockets {}).await;
     loop {
         if let NotifyEvent::Status(status) = next(&mut events).await {
             assert!(
@@ -585,10 +534,20 @@ async fn queues_are_added_on_the_live_socket_without_reconnecting() {
 async fn rate_limits_and_server_errors_while_provisioning_back_off_then_connect() {
     let rig = Rig::start(Duration::from_secs(30)).await;
     let (queue, _, _) = rig.conference();
-    rig.fault(json!({"kind": "rate_limit", "count": 1, "retryAfter": 1, "pathPrefix": "/api/v2/notifications"}))
-        .await;
-    rig.fault(json!({"kind": "server_error", "status": 503, "count": 1, "pathPrefix": "/api/v2/notifications"}))
-        .await;
+    rig.fault(&FaultSpec::RateLimit {
+        count: Some(1),
+        rate: None,
+        retry_after: Some(1),
+        path_prefix: Some("/api/v2/notifications".into()),
+    })
+    .await;
+    rig.fault(&FaultSpec::ServerError {
+        status: 503,
+        count: Some(1),
+        rate: None,
+        path_prefix: Some("/api/v2/notifications".into()),
+    })
+    .await;
     let (handle, mut events) = rig.client_with_retry(
         fast_config(),
         vec![queue_target(&queue)],

@@ -8,10 +8,8 @@
 use std::time::Duration;
 
 use genesys_client::{Client, Environment, RetryPolicy, StaticToken};
-use genesys_emulator::{
-    CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, EmulatorConfig,
-    SUPERVISOR_EMAIL, ScenarioName,
-};
+use genesys_emulator::test_support;
+use genesys_emulator::{EmulatorConfig, SUPERVISOR_EMAIL, ScenarioName};
 use genesys_model::{AccessToken, ConversationId, ParticipantId, QueueId};
 use genesys_notify::NotifyConfig;
 use supervisor_core::actions::{ActionOutcome, ActionReport, Actions, ActionsConfig};
@@ -23,49 +21,8 @@ const DROPS: usize = 150;
 const TOGGLES: usize = 300;
 
 async fn token(base: &str) -> AccessToken {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
-        .expect("http");
-    let redirect = DEMO_REDIRECT_URIS[0];
-    let authorize = http
-        .get(format!("{base}/oauth/authorize"))
-        .query(&[
-            ("client_id", CONFIDENTIAL_CLIENT_ID),
-            ("response_type", "code"),
-            ("redirect_uri", redirect),
-            ("state", "bench"),
-            ("login_hint", SUPERVISOR_EMAIL),
-        ])
-        .send()
-        .await
-        .expect("authorize");
-    let location = authorize.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    let code = reqwest::Url::parse(&location)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("code");
-    let body: serde_json::Value = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(CONFIDENTIAL_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", redirect),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    AccessToken::new(body["access_token"].as_str().expect("access_token"))
+    let http = test_support::http_client();
+    AccessToken::new(test_support::sign_in(&http, base, SUPERVISOR_EMAIL).await)
 }
 
 fn percentile(values: &mut [Duration], p: f64) -> Duration {

@@ -2,6 +2,8 @@
 //! reqwest (no redirect following) and the redirect is delivered to the loopback listener as a
 //! browser would deliver it.
 
+use genesys_emulator::FaultSpec;
+use genesys_emulator::test_support::{self, ClientRequest, deliver, follow_authorize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,11 +34,7 @@ async fn org(token_ttl: Duration) -> Org {
     .await
     .expect("emulator starts");
     let env = Environment::custom(&emu.base_url()).expect("loopback env");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
-        .expect("http");
+    let http = test_support::http_client();
     Org { emu, env, http }
 }
 
@@ -44,59 +42,24 @@ impl Org {
     /// Registers an OAuth client whose redirect URI is this test's loopback port, through the
     /// control plane (the demo client only knows port 8765).
     async fn register(&self, id: &str, secret: Option<&str>, redirect_uri: &str) {
-        let grants: &[&str] = if secret.is_some() {
-            &["authorization_code", "refresh_token"]
-        } else {
-            &["authorization_code"]
-        };
-        let resp = self
-            .http
-            .post(format!("{}/_emulator/oauth/clients", self.emu.base_url()))
-            .json(&serde_json::json!({
-                "id": id,
-                "secret": secret,
-                "redirectUris": [redirect_uri],
-                "grants": grants,
-            }))
-            .send()
-            .await
-            .expect("control plane");
-        assert!(resp.status().is_success(), "register: {}", resp.status());
+        self.emu
+            .control()
+            .register_client(&ClientRequest::loopback(id, redirect_uri, secret))
+            .await;
     }
 
-    async fn fault(&self, body: serde_json::Value) {
-        let resp = self
-            .http
-            .post(format!("{}/_emulator/faults", self.emu.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .expect("fault");
-        assert!(resp.status().is_success(), "fault: {}", resp.status());
+    async fn fault(&self, fault: &FaultSpec) {
+        self.emu.control().fault(fault).await;
     }
 
     /// The browser's first hop: the login host answers the authorize URL with a redirect.
     async fn authorize(&self, url: &Url) -> Url {
-        let resp = self.http.get(url.clone()).send().await.expect("authorize");
-        assert_eq!(resp.status().as_u16(), 302, "authorize should redirect");
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .expect("location");
-        Url::parse(location).expect("redirect url")
+        follow_authorize(&self.http, url).await
     }
 
     /// The browser's second hop: the redirect arrives at the loopback listener.
     async fn deliver(&self, redirect: &Url) -> (u16, String) {
-        let resp = self
-            .http
-            .get(redirect.clone())
-            .send()
-            .await
-            .expect("deliver");
-        let status = resp.status().as_u16();
-        (status, resp.text().await.unwrap_or_default())
+        deliver(&self.http, redirect).await
     }
 
     fn supervisor_id(&self) -> String {
@@ -336,8 +299,7 @@ async fn confidential_session_refreshes_once_on_401_but_never_loops() {
     let t1 = session.access_token().await.expect("token");
 
     // Access tokens die early (refresh tokens survive): one 401, then a refresh.
-    org.fault(serde_json::json!({"kind": "expire_tokens"}))
-        .await;
+    org.fault(&FaultSpec::ExpireTokens { user_id: None }).await;
     let err = api.users_me(&[]).await.expect_err("401");
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert_eq!(session.status(), SessionStatus::Active);
@@ -352,8 +314,7 @@ async fn confidential_session_refreshes_once_on_401_but_never_loops() {
 
     // A 401 again right after that refresh: over, no second refresh.
     let token_calls = org.requests_to("/oauth/token");
-    org.fault(serde_json::json!({"kind": "expire_tokens"}))
-        .await;
+    org.fault(&FaultSpec::ExpireTokens { user_id: None }).await;
     assert_eq!(
         api.users_me(&[]).await.expect_err("401").kind(),
         ErrorKind::Unauthorized
@@ -376,8 +337,7 @@ async fn confidential_session_revoked_by_the_server_is_session_expired() {
     let api = session.api_client().expect("client");
     api.users_me(&[]).await.expect("works");
     // Revocation takes the refresh token too: the one refresh attempt is refused.
-    org.fault(serde_json::json!({"kind": "revoke_tokens"}))
-        .await;
+    org.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
     let token_calls = org.requests_to("/oauth/token");
     assert_eq!(
         api.users_me(&[]).await.expect_err("401").kind(),
@@ -449,8 +409,10 @@ async fn pkce_session_revoked_by_the_server_is_session_expired() {
         )
         .await;
     let api = session.api_client().expect("client");
-    org.fault(serde_json::json!({"kind": "revoke_tokens", "userId": org.supervisor_id()}))
-        .await;
+    org.fault(&FaultSpec::RevokeTokens {
+        user_id: Some(org.supervisor_id()),
+    })
+    .await;
     let err = api.users_me(&[]).await.expect_err("revoked");
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert_eq!(session.status(), SessionStatus::Expired);

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use genesys_emulator::test_support::{ClientRequest, FaultSpec, deliver, follow_authorize};
 use genesys_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::Value;
 use supervisor_core::auth::environment_label;
@@ -134,36 +135,19 @@ impl Harness {
     /// Registers an OAuth client through the control plane (the demo client only knows port
     /// 8765; tests use a random port).
     pub async fn register_client(&self, redirect_uri: &str, secret: Option<&str>) {
-        let grants: &[&str] = if secret.is_some() {
-            &["authorization_code", "refresh_token"]
-        } else {
-            &["authorization_code"]
-        };
-        let resp = self
-            .http
-            .post(format!("{}/_emulator/oauth/clients", self.emu.base_url()))
-            .json(&serde_json::json!({
-                "id": self.client_id,
-                "secret": secret,
-                "redirectUris": [redirect_uri],
-                "grants": grants,
-            }))
-            .send()
-            .await
-            .expect("control plane");
-        assert!(resp.status().is_success(), "register: {}", resp.status());
+        self.emu
+            .control()
+            .register_client(&ClientRequest::loopback(
+                &self.client_id,
+                redirect_uri,
+                secret,
+            ))
+            .await;
     }
 
     /// Adds a fault through the control plane.
-    pub async fn fault(&self, body: Value) {
-        let resp = self
-            .http
-            .post(format!("{}/_emulator/faults", self.emu.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .expect("fault");
-        assert!(resp.status().is_success(), "fault: {}", resp.status());
+    pub async fn fault(&self, fault: &FaultSpec) {
+        self.emu.control().fault(fault).await;
     }
 
     /// A whole `login --no-browser` as an operator does it: read the printed address, let the
@@ -234,18 +218,9 @@ impl Harness {
         self.register_client(redirect_uri, secret).await;
 
         // The browser: the login host answers with a redirect to the loopback listener.
-        let resp = self.http.get(url).send().await.expect("authorize");
-        assert_eq!(resp.status().as_u16(), 302, "authorize redirects");
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .expect("location")
-            .to_owned();
-        assert!(location.starts_with(redirect_uri), "{location}");
-        let resp = self.http.get(&location).send().await.expect("deliver");
-        let status = resp.status().as_u16();
-        let page = resp.text().await.unwrap_or_default();
+        let location = follow_authorize(&self.http, &url).await;
+        assert!(location.as_str().starts_with(redirect_uri), "{location}");
+        let (status, page) = deliver(&self.http, &location).await;
         assert_eq!(status, 200, "{page}");
 
         let second = tokio::time::timeout(RUN_TIMEOUT, lines.next_line())
