@@ -7,7 +7,7 @@
 # corpus grows (default ~/.cache/bridgekeeper/fuzz-corpus; the committed seeds in fuzz/corpus are only
 # read); FUZZ_BUILD_LOCK, a file to flock(1) around the build (e.g. on a shared machine).
 # A crash is written to fuzz/artifacts/<target>/; the script then exits non-zero, and
-# crates/genesys-model/tests/fuzz_corpus.rs replays it on every `cargo test` until it is fixed.
+# crates/fuzz-checks/tests/ replays it on every `cargo test` until it is fixed.
 set -euo pipefail
 
 seconds="${1:-60}"

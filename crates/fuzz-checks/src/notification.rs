@@ -1,4 +1,4 @@
-//! The `notification_decode` fuzz target's body, shared with `crates/genesys-model/tests/fuzz_corpus.rs`.
+//! The `notification_decode` fuzz target's body, replayed over the corpora by `tests/notification_corpus.rs`.
 //!
 //! Arbitrary bytes must never panic the decoder; what does decode must survive every read the roster
 //! makes and round-trip through the model (what the emulator writes, the app reads back).

@@ -2,10 +2,9 @@
 //! stable: every frame merged into a `RosterModel` with the ordering rule checked after each, so a
 //! roster crash the fuzzer found stays fixed without a nightly toolchain or cargo-fuzz.
 
-#[path = "../../fuzz/src/roster.rs"]
-mod roster;
-
 use std::path::{Path, PathBuf};
+
+use bridgekeeper_fuzz_checks::roster;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -21,7 +20,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn roster_corpus_and_artifacts_keep_the_ordering_rule() {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
     let corpus = files(&fuzz.join("corpus/roster_apply"));
     assert!(
         corpus.len() >= 3,

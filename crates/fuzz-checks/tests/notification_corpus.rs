@@ -1,11 +1,9 @@
 //! Replays the fuzz corpora and any crash artifacts through the `notification_decode` fuzz target's
 //! code on stable, so a fixed crash stays fixed without a nightly toolchain or cargo-fuzz.
 
-#[path = "../../../fuzz/src/notification.rs"]
-mod notification;
-
 use std::path::{Path, PathBuf};
 
+use bridgekeeper_fuzz_checks::notification;
 use genesys_model::Notification;
 
 fn fuzz_dir() -> PathBuf {
