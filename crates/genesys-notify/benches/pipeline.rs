@@ -3,12 +3,11 @@
 //! The roster must apply >= 20,000 events/s; this measures what the notification client costs of that budget.
 //! Run: `cargo bench -p genesys-notify --bench pipeline` (prints events/s; fails below the bar).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
-use genesys_notify::{ConnectionStatus, NotifyConfig, NotifyEvent, WatchTarget, spawn};
+use genesys_notify::{
+    ConnectionStatus, NotifyConfig, NotifyEvent, WatchTarget, spawn, test_support,
+};
 
 /// The model crate's realistic event: a 4-party conference with ended ACD and duplicate legs (6 participants).
 const FIXTURE: &str =
@@ -30,12 +29,17 @@ async fn run() {
     let topic = value["topicName"].as_str().expect("topicName");
     let queue = WatchTarget::from_topic(topic).expect("a queue calls topic");
 
-    let (transport, mut control) = support::fake_transport();
+    let (transport, mut control) = test_support::fake_transport();
     let config = NotifyConfig {
         event_buffer: 8_192,
         ..NotifyConfig::default()
     };
-    let (handle, mut events) = spawn(config, [queue], support::FakeProvisioner::new(), transport);
+    let (handle, mut events) = spawn(
+        config,
+        [queue],
+        test_support::FakeProvisioner::new(),
+        transport,
+    );
     let server = control.next_socket().await;
     let mut resynced = false;
     while !resynced {

@@ -83,6 +83,8 @@ mod handle;
 mod provision;
 mod status;
 mod target;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod topic;
 mod transport;
 

@@ -1,14 +1,12 @@
 //! The state machine against a scripted provisioner and socket, in paused (virtual) time.
 
-mod support;
-
 use std::time::Duration;
 
+use genesys_notify::test_support::*;
 use genesys_notify::{
     BackoffPolicy, CloseReason, ConnectionStatus, NotifyConfig, NotifyError, NotifyEvent,
     PING_MESSAGE, ProvisionError, RejectedTopic, ResyncReason, TransportError, spawn,
 };
-use support::*;
 use tokio::time::{Instant, sleep};
 
 fn config() -> NotifyConfig {

@@ -1,6 +1,5 @@
-//! A scripted provisioner and transport: the state machine runs for real, the network is a test's puppet.
-
-#![allow(dead_code)]
+//! A scripted provisioner and transport (feature `test-support`): the state machine runs for real,
+//! the network is a test's puppet. Used by this crate's state-machine tests and pipeline bench.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -8,13 +7,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use chrono::Utc;
-use futures_util::{Sink, Stream};
-use genesys_model::ids::{ChannelId, QueueId, UserId};
-use genesys_notify::{
+use crate::{
     ChannelInfo, ConnectionStatus, NotifyEvent, ProvisionError, Provisioner, RejectedTopic,
     SocketMessage, Transport, TransportError, WatchTarget,
 };
+use chrono::Utc;
+use futures_util::{Sink, Stream};
+use genesys_model::ids::{ChannelId, QueueId, UserId};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
