@@ -6,19 +6,14 @@
 //! Run: `./scripts/measure-desktop.sh` (a throwaway D-Bus session with an unlocked keyring around
 //! `cargo bench -p bridgekeeper --bench desktop_load`). `BENCH_CALLS` changes N.
 
-#[path = "../tests/harness.rs"]
-#[allow(dead_code)] // shared with the real-window test, which uses other parts
-mod harness;
-#[path = "../tests/webdriver.rs"]
-#[allow(dead_code)]
-mod webdriver;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use harness::{Emulator, Scratch, start_driver, start_xvfb, wait_for_driver};
+use bridgekeeper_desktop_testkit::harness::{
+    Emulator, Scratch, start_driver, start_xvfb, wait_for_driver,
+};
+use bridgekeeper_desktop_testkit::webdriver::Session;
 use serde_json::json;
-use webdriver::Session;
 
 const WAIT: Duration = Duration::from_secs(120);
 

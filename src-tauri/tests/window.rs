@@ -8,18 +8,16 @@
 //! tauri-driver, WebKitWebDriver and a D-Bus session with an unlocked keyring, and a missing piece
 //! fails it. Every process it starts is ended by a guard, and every wait is bounded.
 
-#[allow(dead_code)] // shared with the desktop load bench, which uses other parts
-mod harness;
-mod webdriver;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use bridgekeeper_desktop_testkit::harness::{
+    Emulator, Scratch, start_driver, start_xvfb, wait_for_driver,
+};
 use genesys_emulator::FaultSpec;
-use harness::{Emulator, Scratch, start_driver, start_xvfb, wait_for_driver};
 
+use bridgekeeper_desktop_testkit::webdriver::{self, Session, keys};
 use serde_json::json;
-use webdriver::{Session, keys};
 
 /// How long any single UI expectation may take (the drop itself confirms in well under a second).
 const UI_WAIT: Duration = Duration::from_secs(30);

@@ -1,6 +1,5 @@
-//! What the real-window test and the desktop load bench share: Xvfb on a free display, tauri-driver
-//! with throwaway app folders, process guards that always end what they started, and the demo
-//! emulator's control plane.
+//! Xvfb on a free display, tauri-driver with throwaway app folders, process guards that always end
+//! what they started, and the demo emulator's control plane.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
