@@ -101,6 +101,20 @@ describe('sign-in', () => {
     expect(alert).toHaveTextContent('The demo organisation could not start: address in use');
   });
 
+  it('starts on Americas (US East), the platform default, without a last sign-in', () => {
+    new FakeBackend({});
+    renderSignIn();
+    // REGIONS lists Sydney first: the default must win over the list's order.
+    expect(REGIONS[0]?.name).toBe('ap_southeast_2');
+    expect(screen.getByLabelText('Region')).toHaveValue('us_east_1');
+  });
+
+  it('starts on the first offered region when the default is not offered', () => {
+    new FakeBackend({});
+    renderSignIn(sessionInfo({ regions: REGIONS.filter((r) => r.name !== 'us_east_1') }));
+    expect(screen.getByLabelText('Region')).toHaveValue('ap_southeast_2');
+  });
+
   it('pre-fills the last sign-in and says why sign-in is needed again', () => {
     new FakeBackend({});
     renderSignIn(

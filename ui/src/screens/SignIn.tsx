@@ -1,6 +1,7 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { errorTitle } from '../lib/outcome';
+import { initialRegion } from '../lib/region';
 import {
   asCommandError,
   signIn,
@@ -27,7 +28,7 @@ export function SignIn({
   onSignedIn: (session: SessionInfo, selectedQueues: QueueInfo[]) => void;
 }) {
   const last = info.lastSignIn;
-  const [region, setRegion] = useState(last?.region ?? info.regions[0]?.name ?? '');
+  const [region, setRegion] = useState(() => initialRegion(info));
   const [clientId, setClientId] = useState(last?.clientId ?? '');
   const [secret, setSecret] = useState('');
   const [apiBase, setApiBase] = useState(last?.apiBase ?? '');
