@@ -699,6 +699,18 @@ impl Client {
         .await
     }
 
+    /// Tear down the whole conversation (every party, system wrap-up): only for a call with no live
+    /// party left that still shows. 202 means accepted; confirm the end via events or a re-read.
+    /// Never retried after a 5xx.
+    #[tracing::instrument(skip(self), fields(conversation_id = %conversation_id), level = "info")]
+    pub async fn disconnect_conversation(
+        &self,
+        conversation_id: &ConversationId,
+    ) -> Result<Accepted, Error> {
+        self.accepted(build::disconnect_conversation(conversation_id)?)
+            .await
+    }
+
     /// What the current token is.
     #[tracing::instrument(skip(self), level = "info")]
     pub async fn token_info(&self) -> Result<TokenInfo, Error> {

@@ -335,6 +335,11 @@ pub mod build {
         Request::new(route)?.json(body)
     }
 
+    /// `POST /api/v2/conversations/{c}/disconnect` (no body): ends the call for everyone, system wrap-up.
+    pub fn disconnect_conversation(conversation_id: &ConversationId) -> Result<Request, Error> {
+        Request::new(Route::PostConversationDisconnect { conversation_id })
+    }
+
     /// `GET /api/v2/tokens/me`
     pub fn token_info() -> Result<Request, Error> {
         Request::new(Route::GetTokensMe)

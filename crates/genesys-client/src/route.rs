@@ -65,6 +65,11 @@ pub enum Route<'a> {
         /// One of the leg's calls.
         communication_id: &'a CommunicationId,
     },
+    /// `POST /api/v2/conversations/{conversationId}/disconnect`: the whole-conversation teardown (last resort).
+    PostConversationDisconnect {
+        /// Conversation.
+        conversation_id: &'a ConversationId,
+    },
     /// `GET /api/v2/tokens/me`
     GetTokensMe,
     /// `HEAD /api/v2/tokens/me`
@@ -122,6 +127,7 @@ impl Route<'_> {
             | Route::PostConversationDetailsQuery
             | Route::PostNotificationChannels
             | Route::PostChannelSubscriptions { .. }
+            | Route::PostConversationDisconnect { .. }
             | Route::PostOAuthToken => Method::POST,
             Route::PutChannelSubscriptions { .. } => Method::PUT,
             Route::PatchCallParticipant { .. }
@@ -145,6 +151,7 @@ impl Route<'_> {
             Route::PatchCallParticipantCommunication { .. } => {
                 "patch_call_participant_communication"
             }
+            Route::PostConversationDisconnect { .. } => "post_conversation_disconnect",
             Route::GetTokensMe => "get_tokens_me",
             Route::HeadTokensMe => "head_tokens_me",
             Route::DeleteTokensMe => "delete_tokens_me",
@@ -182,7 +189,8 @@ impl Route<'_> {
     pub(crate) fn ids(&self) -> Vec<(&'static str, &str)> {
         match self {
             Route::GetCallConversation { conversation_id }
-            | Route::GetConversation { conversation_id } => {
+            | Route::GetConversation { conversation_id }
+            | Route::PostConversationDisconnect { conversation_id } => {
                 vec![("conversationId", conversation_id.as_str())]
             }
             Route::PatchCallParticipant {
@@ -251,6 +259,10 @@ impl Route<'_> {
                 .id(participant_id.as_str())
                 .lit("/communications")
                 .id(communication_id.as_str()),
+            Route::PostConversationDisconnect { conversation_id } => p
+                .lit("/api/v2/conversations")
+                .id(conversation_id.as_str())
+                .lit("/disconnect"),
             Route::GetTokensMe | Route::HeadTokensMe | Route::DeleteTokensMe => {
                 p.lit("/api/v2/tokens/me")
             }
@@ -366,6 +378,13 @@ mod tests {
                 Method::PATCH,
                 "/api/v2/conversations/calls/c1/participants/p1/communications/m1",
             ),
+            (
+                Route::PostConversationDisconnect {
+                    conversation_id: &c,
+                },
+                Method::POST,
+                "/api/v2/conversations/c1/disconnect",
+            ),
             (Route::GetTokensMe, Method::GET, "/api/v2/tokens/me"),
             (Route::HeadTokensMe, Method::HEAD, "/api/v2/tokens/me"),
             (Route::DeleteTokensMe, Method::DELETE, "/api/v2/tokens/me"),
@@ -438,6 +457,13 @@ mod tests {
             Route::PatchCallParticipant {
                 conversation_id: &c,
                 participant_id: &p
+            }
+            .retry_class(),
+            RetryClass::Write
+        );
+        assert_eq!(
+            Route::PostConversationDisconnect {
+                conversation_id: &c
             }
             .retry_class(),
             RetryClass::Write

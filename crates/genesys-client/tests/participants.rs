@@ -288,3 +288,36 @@ async fn connection_failure_on_patch_is_not_retried() {
     assert_eq!(err.kind(), ErrorKind::Unreachable);
     assert!(err.to_string().contains("after 1 attempt"), "{err}");
 }
+
+#[tokio::test]
+async fn whole_conversation_disconnect_posts_without_a_body_and_is_not_retried() {
+    let (server, client, _) = setup().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v2/conversations/{CONV}/disconnect")))
+        .and(bearer())
+        .respond_with(genesys(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (c, _) = ids();
+    client.disconnect_conversation(&c).await.unwrap_err();
+    let got = server.received_requests().await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].body.is_empty(), "no body is sent");
+}
+
+#[tokio::test]
+async fn whole_conversation_disconnect_returns_202_accepted() {
+    let (server, client, _) = setup().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v2/conversations/{CONV}/disconnect")))
+        .and(bearer())
+        .respond_with(genesys(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (c, _) = ids();
+    let accepted = client.disconnect_conversation(&c).await.unwrap();
+    assert_eq!(accepted.status, 202);
+    assert_eq!(accepted.correlation_id.as_deref(), Some(CORRELATION));
+}
