@@ -20,11 +20,14 @@
 //! A 401 latches the actions: every later action answers `SessionExpired` without sending anything,
 //! so nothing can run behind the supervisor's back after they sign in again.
 
+mod audit_trail;
 mod error;
 mod explain;
+mod judge;
 mod outcome;
 mod plan;
 mod service;
+mod verify;
 
 pub use error::ActionError;
 pub use outcome::{

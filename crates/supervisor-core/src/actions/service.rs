@@ -1,4 +1,7 @@
-//! The verified actions: drop (plan, then execute), mute/unmute, hold/unhold.
+//! The verified actions: drop (plan, then execute), mute/unmute, hold/unhold — the orchestration.
+//!
+//! Verification lives in `verify.rs`, judgement (and outcome wording) in `judge.rs`, audit
+//! writing in `audit_trail.rs`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
@@ -11,22 +14,17 @@ use genesys_model::{
     CommunicationId, ConversationId, MediaParticipantRequest, PERMISSION_DISCONNECT, ParticipantId,
     UserId, UserMe,
 };
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
-use uuid::Uuid;
 
+use super::audit_trail::audit_request;
 use super::error::ActionError;
-use super::explain;
-use super::outcome::{
-    ActionKind, ActionOutcome, ActionReport, ActionTimings, ConfirmedVia, LegView, PartySummary,
-};
+use super::judge::{already_gone, refused};
+use super::outcome::{ActionKind, ActionReport, ActionTimings, PartySummary};
 use super::plan::{self, DropPlan, PlanOptions, PlanVerdict, Target};
-use crate::audit::{self, AuditLog, AuditOutcome, AuditRecord, AuditRequest};
+use super::verify::{Expect, Flag, Verified};
+use crate::audit::{AuditLog, AuditRequest};
 use crate::auth::{Session, SessionStatus};
-use crate::roster::{
-    ChangeKind, ConversationRecord, RemovalReason, Roster, RosterChange, RosterError,
-};
+use crate::roster::{ConversationRecord, Roster, RosterError};
 
 /// The signed-in supervisor, as the actions need them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,16 +72,16 @@ impl Default for ActionsConfig {
 /// Drop, mute and hold with verification and an audit record each; cheap to clone.
 #[derive(Clone)]
 pub struct Actions {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    roster: Roster,
-    audit: AuditLog,
-    actor: RwLock<Actor>,
-    config: ActionsConfig,
-    session: OnceLock<Session>,
-    expired: AtomicBool,
+pub(super) struct Inner {
+    pub(super) roster: Roster,
+    pub(super) audit: AuditLog,
+    pub(super) actor: RwLock<Actor>,
+    pub(super) config: ActionsConfig,
+    pub(super) session: OnceLock<Session>,
+    pub(super) expired: AtomicBool,
 }
 
 impl std::fmt::Debug for Actions {
@@ -95,143 +93,18 @@ impl std::fmt::Debug for Actions {
     }
 }
 
-/// What the verifier waits for.
-#[derive(Clone, Debug)]
-enum Expect {
-    Dropped {
-        target: ParticipantId,
-        remaining: Vec<PartySummary>,
-        call_will_end: bool,
-    },
-    Flag {
-        target: ParticipantId,
-        flag: Flag,
-        value: bool,
-    },
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Flag {
-    Muted,
-    Held,
-}
-
-enum Check {
-    Done {
-        call_ended: bool,
-        others_left: Vec<PartySummary>,
-    },
-    Pending,
-    /// The change can no longer happen (the party left during a mute, say).
-    Lost(String),
-}
-
-impl Expect {
-    fn target(&self) -> &ParticipantId {
-        match self {
-            Self::Dropped { target, .. } | Self::Flag { target, .. } => target,
-        }
-    }
-
-    /// Judges a record (`None` with `ended` = the conversation left the board because it ended).
-    fn check(&self, record: Option<&ConversationRecord>, ended: bool) -> Check {
-        let call_over = ended || record.is_some_and(|r| r.ended);
-        match self {
-            Self::Dropped {
-                target,
-                remaining,
-                call_will_end,
-            } => {
-                let target_live =
-                    !call_over && record.is_some_and(|r| r.live_party(target).is_some());
-                if target_live {
-                    return Check::Pending;
-                }
-                if record.is_none() && !ended {
-                    return Check::Pending;
-                }
-                let others_left = if *call_will_end {
-                    Vec::new()
-                } else {
-                    remaining
-                        .iter()
-                        .filter(|p| {
-                            call_over
-                                || record.is_none_or(|r| r.live_party(&p.participant_id).is_none())
-                        })
-                        .cloned()
-                        .collect()
-                };
-                Check::Done {
-                    call_ended: call_over,
-                    others_left,
-                }
-            }
-            Self::Flag {
-                target,
-                flag,
-                value,
-            } => {
-                if call_over {
-                    return Check::Lost("the call ended before the change was seen".into());
-                }
-                let Some(record) = record else {
-                    return Check::Pending;
-                };
-                match record.live_party(target) {
-                    Some(p) => {
-                        let now = match flag {
-                            Flag::Muted => p.muted,
-                            Flag::Held => p.held,
-                        };
-                        if now == Some(*value) {
-                            Check::Done {
-                                call_ended: false,
-                                others_left: Vec::new(),
-                            }
-                        } else {
-                            Check::Pending
-                        }
-                    }
-                    None if record.leg(target).is_some() => {
-                        Check::Lost("the party left the call before the change was seen".into())
-                    }
-                    None => Check::Pending,
-                }
-            }
-        }
-    }
-}
-
-enum Verified {
-    Confirmed {
-        via: ConfirmedVia,
-        at: Instant,
-        call_ended: bool,
-        others_left: Vec<PartySummary>,
-    },
-    Lost(String),
-    TimedOut,
-}
-
-struct Verification {
-    result: Verified,
-    last: Option<Arc<ConversationRecord>>,
-    note: Option<String>,
-}
-
 /// One action in progress: what the audit record and the report need.
-struct Ctx {
-    kind: ActionKind,
-    conversation_id: ConversationId,
-    requested: ParticipantId,
-    party: Option<PartySummary>,
-    communication_id: Option<CommunicationId>,
-    resolution: Option<String>,
-    started: Instant,
-    started_at: DateTime<Utc>,
-    timings: ActionTimings,
-    request: Option<AuditRequest>,
+pub(super) struct Ctx {
+    pub(super) kind: ActionKind,
+    pub(super) conversation_id: ConversationId,
+    pub(super) requested: ParticipantId,
+    pub(super) party: Option<PartySummary>,
+    pub(super) communication_id: Option<CommunicationId>,
+    pub(super) resolution: Option<String>,
+    pub(super) started: Instant,
+    pub(super) started_at: DateTime<Utc>,
+    pub(super) timings: ActionTimings,
+    pub(super) request: Option<AuditRequest>,
 }
 
 impl Ctx {
@@ -250,16 +123,12 @@ impl Ctx {
         }
     }
 
-    fn party_label(&self) -> String {
+    pub(super) fn party_label(&self) -> String {
         self.party.as_ref().map_or_else(
             || format!("participant {}", self.requested),
             |p| p.name.clone(),
         )
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Actions {
@@ -346,7 +215,7 @@ impl Actions {
         self.inner.expired.load(Ordering::SeqCst)
     }
 
-    fn expire(&self) {
+    pub(super) fn expire(&self) {
         self.inner.expired.store(true, Ordering::SeqCst);
     }
 
@@ -835,370 +704,6 @@ impl Actions {
                 }
             }
         }
-    }
-
-    /// Waits for the expected change: roster events, one re-read after `reread_after`, up to `timeout`.
-    async fn verify(
-        &self,
-        conversation: &ConversationId,
-        expect: &Expect,
-        mut changes: broadcast::Receiver<RosterChange>,
-        sent: Instant,
-        timeout: Duration,
-        before: Option<Arc<ConversationRecord>>,
-    ) -> Verification {
-        let roster = &self.inner.roster;
-        let deadline = tokio::time::Instant::from_std(sent + timeout);
-        let reread_at = tokio::time::Instant::from_std(sent + self.inner.config.reread_after);
-        let mut reread_done = false;
-        let mut stream_open = true;
-        let mut last = before;
-        let mut note = None;
-        let judged = |record: Option<&ConversationRecord>, ended: bool, via, at| match expect
-            .check(record, ended)
-        {
-            Check::Done {
-                call_ended,
-                others_left,
-            } => Some(Verified::Confirmed {
-                via,
-                at,
-                call_ended,
-                others_left,
-            }),
-            Check::Lost(why) => Some(Verified::Lost(why)),
-            Check::Pending => None,
-        };
-        loop {
-            tokio::select! {
-                biased;
-                change = changes.recv(), if stream_open => match change {
-                    Ok(RosterChange { kind: ChangeKind::Upserted { conversation: record }, at, .. })
-                        if &record.id == conversation =>
-                    {
-                        let verdict = judged(Some(&record), false, ConfirmedVia::Event, at);
-                        last = Some(record);
-                        if let Some(result) = verdict {
-                            return Verification { result, last, note };
-                        }
-                    }
-                    Ok(RosterChange { kind: ChangeKind::Removed { id, reason: RemovalReason::Ended }, at, .. })
-                        if &id == conversation =>
-                    {
-                        if let Some(result) = judged(None, true, ConfirmedVia::Event, at) {
-                            return Verification { result, last, note };
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => {
-                        // Changes were missed: judge the board as it is now.
-                        if let Some(record) = roster.conversation(conversation) {
-                            let verdict = judged(Some(&record), false, ConfirmedVia::Event, Instant::now());
-                            last = Some(record);
-                            if let Some(result) = verdict {
-                                return Verification { result, last, note };
-                            }
-                        }
-                    }
-                    Err(RecvError::Closed) => stream_open = false,
-                },
-                () = tokio::time::sleep_until(reread_at), if !reread_done => {
-                    reread_done = true;
-                    match roster.reread(conversation).await {
-                        Ok(record) => {
-                            let verdict = judged(Some(&record), false, ConfirmedVia::Reread, Instant::now());
-                            last = Some(record);
-                            if let Some(result) = verdict {
-                                return Verification { result, last, note };
-                            }
-                        }
-                        Err(RosterError::ConversationNotFound(_)) => {
-                            note = Some("the call could not be read any more (not found)".to_owned());
-                            last = None;
-                        }
-                        Err(e) => {
-                            if e.is_session_expired() {
-                                self.expire();
-                            }
-                            note = Some(format!("the confirming re-read failed: {e}"));
-                        }
-                    }
-                }
-                () = tokio::time::sleep_until(deadline) => {
-                    return Verification { result: Verified::TimedOut, last, note };
-                }
-            }
-        }
-    }
-
-    /// Turns a verification into the outcome the supervisor sees.
-    fn judge(
-        &self,
-        ctx: &Ctx,
-        expect: &Expect,
-        v: Verification,
-        sent: Instant,
-    ) -> (ActionOutcome, Option<Instant>) {
-        let party = ctx.party_label();
-        let target = expect.target();
-        let still = v
-            .last
-            .as_ref()
-            .and_then(|r| r.leg(target))
-            .map(|(_, p)| LegView::from(p));
-        match v.result {
-            Verified::Confirmed {
-                via,
-                at,
-                call_ended,
-                others_left,
-            } => (
-                ActionOutcome::Confirmed {
-                    latency: at.saturating_duration_since(ctx.started),
-                    via,
-                    call_ended,
-                    others_left,
-                },
-                Some(at),
-            ),
-            Verified::Lost(why) => (
-                ActionOutcome::NotConfirmed {
-                    waited: sent.elapsed(),
-                    still_shows: still,
-                    explanation: format!(
-                        "Genesys Cloud accepted the request to {} {party}, but {why}.",
-                        ctx.kind.verb()
-                    ),
-                    communication_id: None,
-                },
-                None,
-            ),
-            Verified::TimedOut => {
-                let waited = sent.elapsed();
-                let shows = match (&still, expect) {
-                    (Some(view), Expect::Dropped { .. }) => format!(
-                        "it still shows {party} as {}",
-                        view.state.as_deref().unwrap_or("on the call")
-                    ),
-                    (
-                        Some(view),
-                        Expect::Flag {
-                            flag: Flag::Muted, ..
-                        },
-                    ) => format!(
-                        "it still shows {party} as {}",
-                        if view.muted { "muted" } else { "not muted" }
-                    ),
-                    (
-                        Some(view),
-                        Expect::Flag {
-                            flag: Flag::Held, ..
-                        },
-                    ) => format!(
-                        "it still shows {party} as {}",
-                        if view.held { "on hold" } else { "not on hold" }
-                    ),
-                    (None, _) => "the change could not be seen".to_owned(),
-                };
-                let advice = match expect {
-                    Expect::Dropped { .. } => {
-                        " The party may still be on the call: try again, or disconnect their call \
-                         directly (per-communication disconnect)."
-                    }
-                    Expect::Flag { .. } => " Try again in a moment.",
-                };
-                let mut explanation = format!(
-                    "Genesys Cloud accepted the request to {} {party}, but after {:.1} s {shows}.{advice}",
-                    ctx.kind.verb(),
-                    waited.as_secs_f64()
-                );
-                if let Some(note) = &v.note {
-                    explanation.push_str(&format!(" (Note: {note}.)"));
-                }
-                (
-                    ActionOutcome::NotConfirmed {
-                        waited,
-                        still_shows: still,
-                        explanation,
-                        communication_id: match expect {
-                            Expect::Dropped { .. } => ctx.communication_id.clone(),
-                            Expect::Flag { .. } => None,
-                        },
-                    },
-                    None,
-                )
-            }
-        }
-    }
-
-    /// Writes the audit record (fsynced) and builds the report.
-    async fn finish(
-        &self,
-        ctx: &mut Ctx,
-        outcome: ActionOutcome,
-        correlation_id: Option<String>,
-        confirm_at: Option<Instant>,
-    ) -> Result<ActionReport, ActionError> {
-        let detail = match &outcome {
-            ActionOutcome::Confirmed {
-                via,
-                call_ended,
-                others_left,
-                ..
-            } => {
-                let mut d = format!("confirmed by {via:?}").to_lowercase();
-                if *call_ended {
-                    d.push_str("; the call ended");
-                }
-                if !others_left.is_empty() {
-                    let names: Vec<String> = others_left.iter().map(PartySummary::label).collect();
-                    d.push_str(&format!(
-                        "; also no longer on the call: {}",
-                        names.join(", ")
-                    ));
-                }
-                d
-            }
-            ActionOutcome::NotConfirmed { explanation, .. }
-            | ActionOutcome::AlreadyGone { explanation, .. }
-            | ActionOutcome::Refused { explanation, .. } => explanation.clone(),
-        };
-        let detail = match &ctx.resolution {
-            Some(r) => format!("{detail} ({r})"),
-            None => detail,
-        };
-        let record = self.audit_record(ctx, outcome.audit_outcome(), &correlation_id, detail);
-        let audit_id = record.id;
-        let audit_started = Instant::now();
-        let written = self.inner.audit.append_async(record).await;
-        ctx.timings.audit = audit_started.elapsed();
-        ctx.timings.total = ctx.started.elapsed();
-        ctx.timings.confirm_to_outcome = confirm_at.map(|at| at.elapsed());
-        let report = ActionReport {
-            action: ctx.kind,
-            conversation_id: ctx.conversation_id.clone(),
-            participant: ctx.party.clone().unwrap_or_else(|| PartySummary {
-                participant_id: ctx.requested.clone(),
-                name: String::new(),
-                purpose: "unknown".into(),
-                user_id: None,
-            }),
-            requested_participant_id: ctx.requested.clone(),
-            resolution: ctx.resolution.clone(),
-            outcome,
-            correlation_id,
-            audit_id,
-            timings: ctx.timings.clone(),
-        };
-        tracing::info!(
-            action = ctx.kind.verb(),
-            outcome = report.outcome.name(),
-            correlation_id = ?report.correlation_id,
-            total_ms = millis(report.timings.total),
-            "action finished"
-        );
-        match written {
-            Ok(()) => Ok(report),
-            Err(e) => Err(ActionError::AuditFailed {
-                report: Box::new(report),
-                detail: e.to_string(),
-            }),
-        }
-    }
-
-    fn audit_record(
-        &self,
-        ctx: &Ctx,
-        outcome: AuditOutcome,
-        correlation_id: &Option<String>,
-        detail: String,
-    ) -> AuditRecord {
-        let actor = self.actor();
-        let party = ctx.party.as_ref();
-        AuditRecord {
-            id: Uuid::new_v4(),
-            time: ctx.started_at,
-            actor: audit::Actor {
-                user_id: actor.user_id.as_str().to_owned(),
-                name: actor.name,
-            },
-            action: ctx.kind.audit_action(),
-            conversation_id: ctx.conversation_id.as_str().to_owned(),
-            participant_id: party
-                .map_or(&ctx.requested, |p| &p.participant_id)
-                .as_str()
-                .to_owned(),
-            party: audit::Party {
-                name: party.map(|p| p.name.clone()).unwrap_or_default(),
-                purpose: party.map_or_else(|| "unknown".to_owned(), |p| p.purpose.clone()),
-            },
-            request: ctx.request.clone().unwrap_or_else(|| AuditRequest {
-                method: String::new(),
-                path: String::new(),
-                body: serde_json::Value::Null,
-            }),
-            outcome,
-            latency_ms: millis(ctx.started.elapsed()),
-            correlation_id: correlation_id.clone(),
-            detail: Some(detail),
-        }
-    }
-
-    /// Audits an action that ended in an error (nothing learnt, or nothing sent) and returns the error.
-    async fn audit_failure(&self, ctx: &Ctx, error: ActionError) -> ActionError {
-        if matches!(error, ActionError::AuditFailed { .. }) {
-            return error;
-        }
-        let sent = ctx.timings.to_wire.is_some();
-        let detail = format!(
-            "{}: {error}{}",
-            error.code(),
-            if sent { "" } else { " [request not sent]" }
-        );
-        let record = self.audit_record(
-            ctx,
-            AuditOutcome::Failed,
-            &error.correlation_id().map(str::to_owned),
-            detail,
-        );
-        if let Err(e) = self.inner.audit.append_async(record).await {
-            tracing::error!(error = %e, "could not audit a failed action");
-        }
-        error
-    }
-}
-
-fn audit_request(
-    conversation: &ConversationId,
-    participant: &ParticipantId,
-    body: &MediaParticipantRequest,
-) -> AuditRequest {
-    AuditRequest {
-        method: "PATCH".into(),
-        path: format!("/api/v2/conversations/calls/{conversation}/participants/{participant}"),
-        body: serde_json::to_value(body).unwrap_or(serde_json::Value::Null),
-    }
-}
-
-fn already_gone(ctx: &Ctx, request_sent: bool) -> ActionOutcome {
-    let party = ctx.party_label();
-    ActionOutcome::AlreadyGone {
-        request_sent,
-        explanation: if request_sent {
-            format!("Genesys Cloud says {party} had already left the call; nothing was changed.")
-        } else {
-            format!("{party} had already left the call; nothing was sent.")
-        },
-    }
-}
-
-fn refused(kind: ActionKind, party: &str, e: &genesys_client::Error) -> ActionOutcome {
-    ActionOutcome::Refused {
-        status: e.status(),
-        code: e.code().map(str::to_owned),
-        message: e.vendor_message().unwrap_or_else(|| e.to_string()),
-        correlation_id: e.correlation_id().map(str::to_owned),
-        explanation: explain::refusal(kind, party, e.status(), e.code()),
     }
 }
 
