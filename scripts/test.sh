@@ -34,6 +34,8 @@ step ui-typecheck bash -c 'cd ui && npm run --silent typecheck'
 step ui-lint bash -c 'cd ui && npm run --silent lint'
 step ui-test bash -c 'cd ui && npx vitest run'
 step ui-build build_ui
+# The shipped tauri.conf.json, Cargo features and capabilities stay hardened (node's test runner).
+step shipped-config node --test scripts/check-shipped-config.mjs
 step clippy cargo clippy "${CARGO_FEATURES[@]}" --all-targets -- -D warnings
 step cargo-build cargo test "${CARGO_FEATURES[@]}" --no-run
 
@@ -49,12 +51,14 @@ step cargo-test run_rust_tests
 export EMULATOR_BIN="$CARGO_TARGET_DIR/debug/genesys-emulator"
 step conformance tests/conformance/run.sh
 
-# One closing line over every runner: cargo's "test result" lines, Vitest's "Tests" line, pytest's summary.
+# One closing line over every runner: cargo's "test result" lines, Vitest's "Tests" line, node's
+# "# pass/# fail" lines, pytest's summary.
 passed=0; failed=0
 while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   grep -h '^test result:' "$LOGDIR/cargo-test.log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/'
   grep -hE '^\s*Tests\s+' "$LOGDIR/ui-test.log" | sed -E 's/\x1b\[[0-9;]*m//g' |
     awk '{p=0;f=0; for(i=1;i<=NF;i++){ if($(i+1) ~ /^passed/) p=$i; if($(i+1) ~ /^failed/) f=$i } print p, f}'
+  awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0, f+0}' "$LOGDIR/shipped-config.log"
   grep -hE '[0-9]+ passed' "$LOGDIR/conformance.log" | tail -1 |
     awk '{p=0;f=0; for(i=1;i<=NF;i++){ if($(i+1) ~ /^passed/) p=$i; if($(i+1) ~ /^failed/) f=$i } print p+0, f+0}'
 )
