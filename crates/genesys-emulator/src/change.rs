@@ -182,8 +182,9 @@ fn finish(conv: &mut Conversation, now: DateTime<Utc>, disconnect_type: &str) {
 /// Conference end-game (our choice: the platform's is unconfirmed, see
 /// docs/genesys-api.md "Conferences"): with one or no
 /// non-ACD party left the call ends; remaining parties become `disconnected` (peer).
-fn end_game(conv: &mut Conversation, now: DateTime<Utc>) {
-    if conv.is_active() && conv.live_parties() <= 1 {
+/// `stuck` (the `stuck_leg` fault) switches the rule off, as on the platform's stuck calls.
+fn end_game(conv: &mut Conversation, now: DateTime<Utc>, stuck: bool) {
+    if !stuck && conv.is_active() && conv.live_parties() <= 1 {
         finish(conv, now, "peer");
     }
 }
@@ -214,6 +215,9 @@ impl World {
     /// conversation snapshot to its queue and user topics. Returns the conversation id.
     pub fn change(&mut self, change: Change) -> Result<String, ChangeError> {
         let now = Utc::now();
+        let stuck = change
+            .conversation_id()
+            .is_some_and(|id| self.faults.holds_open(id));
         let before = change
             .conversation_id()
             .and_then(|id| self.conversations.get(id))
@@ -253,7 +257,7 @@ impl World {
                 let idx = index_of(conv, &participant_id)?;
                 check_update(conv, &conv.participants[idx], &update)?;
                 apply_update(conv, idx, &update, now);
-                end_game(conv, now);
+                end_game(conv, now, stuck);
                 conversation_id
             }
             Change::EndCommunication {
@@ -279,7 +283,7 @@ impl World {
                 if !p.calls.iter().any(|c| c.state.is_live()) {
                     end_leg(p, now, "client");
                 }
-                end_game(conv, now);
+                end_game(conv, now, stuck);
                 conversation_id
             }
             Change::Leave {
@@ -296,7 +300,7 @@ impl World {
                 if conv.participants[idx].is_acd() && conv.live_parties() > 1 {
                     // An ACD leg that leaves is a routing step, not a party.
                 } else {
-                    end_game(conv, now);
+                    end_game(conv, now, stuck);
                 }
                 conversation_id
             }

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 pub enum FaultSpec {
     /// The next drop (state disconnected) of that participant answers 202 and changes nothing.
     PhantomDrop { participant_id: String },
+    /// The platform's stuck case: on that conversation the end-game rule is off, so a lone leg
+    /// outlives the call's other parties and stays connected until dropped or the call is torn down.
+    StuckLeg { conversation_id: String },
     /// Adds latency to matching requests (default: every non-control path).
     Latency {
         ms: u64,
@@ -84,6 +87,9 @@ impl FaultSpec {
         match self {
             FaultSpec::PhantomDrop { participant_id } if participant_id.is_empty() => {
                 Err("participantId must not be empty".into())
+            }
+            FaultSpec::StuckLeg { conversation_id } if conversation_id.is_empty() => {
+                Err("conversationId must not be empty".into())
             }
             FaultSpec::RateLimit { rate, .. } | FaultSpec::DropEvents { rate, .. } => rate_ok(rate),
             FaultSpec::ServerError { status, rate, .. } => {
@@ -261,6 +267,13 @@ impl Faults {
         }
     }
 
+    /// Whether a standing stuck-leg fault keeps this conversation's last party on the line.
+    pub fn holds_open(&self, conversation_id: &str) -> bool {
+        self.list.iter().any(|f| {
+            matches!(&f.spec, FaultSpec::StuckLeg { conversation_id: c } if c == conversation_id)
+        })
+    }
+
     /// Whether the events of this state change are dropped.
     pub fn drop_event(&mut self) -> bool {
         let mut dropped = false;
@@ -312,6 +325,26 @@ mod tests {
         assert_eq!(f.forced_response("/api/v2/x"), Some(Forced::Status(502)));
         assert_eq!(f.forced_response("/api/v2/x"), None);
         assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn stuck_leg_is_standing_per_conversation_and_validated() {
+        let spec: FaultSpec =
+            serde_json::from_str(r#"{"kind":"stuck_leg","conversationId":"c1"}"#).unwrap();
+        assert_eq!(spec.validate(), Ok(()));
+        assert!(!spec.is_action());
+        let mut f = Faults::new(1);
+        f.add(spec);
+        assert!(f.holds_open("c1"));
+        assert!(f.holds_open("c1"), "not consumed by asking");
+        assert!(!f.holds_open("c2"));
+        let empty = FaultSpec::StuckLeg {
+            conversation_id: String::new(),
+        };
+        assert_eq!(
+            empty.validate(),
+            Err("conversationId must not be empty".into())
+        );
     }
 
     #[test]
