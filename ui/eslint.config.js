@@ -18,8 +18,8 @@ export default defineConfig([
     languageOptions: { globals: globals.node },
   },
   {
-    // Injected into the page by bench/frame-times.mjs: a classic browser script, not a Node module.
-    files: ['bench/fake-tauri.js'],
+    // Injected into the page by bench/frame-times.mjs and a11y/audit.mjs: a classic browser script, not a Node module.
+    files: ['bench/fake-tauri.js', 'a11y/fake-host.js'],
     languageOptions: { sourceType: 'script', globals: globals.browser },
   },
   {

@@ -1,0 +1,52 @@
+// Every screen and dialog the accessibility audit looks at: the fake host's story (a11y/fake-host.js
+// `Scenario`) and how to get there from the first paint, by role and name as a user would.
+
+/** @param {import('playwright-core').Page} page @param {string} name */
+const heading = (page, name) => page.getByRole('heading', { name }).first().waitFor();
+
+/** Opens the drop dialog for Ben Schmidt on the first conference and waits for its plan. */
+async function openDrop(page) {
+  await heading(page, 'Live calls');
+  await page.getByRole('button', { name: 'Drop Ben Schmidt' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Drop Ben Schmidt' }).waitFor();
+}
+
+/** Confirms the drop and waits for the outcome's Close button. */
+async function dropAndWait(page) {
+  await openDrop(page);
+  await page.getByRole('dialog').getByRole('button', { name: 'Drop Ben Schmidt' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: /^(Close|Sign in again)$/ }).waitFor();
+}
+
+/** @type {{ name: string, scenario: object, reach: (page: import('playwright-core').Page) => Promise<void> }[]} */
+export const SCREENS = [
+  { name: 'could not start', scenario: { startup: 'fail' }, reach: (p) => p.getByText('permission denied').first().waitFor() },
+  { name: 'sign-in', scenario: { session: 'signedOut' }, reach: (p) => heading(p, 'Sign in to Genesys Cloud') },
+  {
+    name: 'sign-in failed',
+    scenario: { session: 'expired', signIn: 'fail' },
+    reach: async (p) => {
+      await heading(p, 'Sign in to Genesys Cloud');
+      await p.getByRole('button', { name: 'Sign in with your browser' }).click();
+      await p.getByRole('alert').first().waitFor();
+    },
+  },
+  { name: 'session expired', scenario: { session: 'expired' }, reach: (p) => heading(p, 'Sign in to Genesys Cloud') },
+  { name: 'queue picker', scenario: { session: 'signedIn', queuesChosen: false }, reach: (p) => heading(p, 'Choose the queues to watch') },
+  { name: 'board', scenario: { session: 'signedIn' }, reach: (p) => p.getByRole('button', { name: 'Drop Ben Schmidt' }).waitFor() },
+  { name: 'board, no calls', scenario: { session: 'signedIn', roster: 'empty' }, reach: (p) => heading(p, 'Live calls') },
+  { name: 'board, unreachable', scenario: { session: 'signedIn', roster: 'fail' }, reach: (p) => p.getByText('could not be reached').first().waitFor() },
+  { name: 'drop dialog', scenario: { session: 'signedIn' }, reach: openDrop },
+  { name: 'drop confirmed', scenario: { session: 'signedIn', drop: 'confirmed' }, reach: dropAndWait },
+  { name: 'drop not confirmed', scenario: { session: 'signedIn', drop: 'notConfirmed' }, reach: dropAndWait },
+  { name: 'drop refused', scenario: { session: 'signedIn', drop: 'refused' }, reach: dropAndWait },
+  { name: 'drop error', scenario: { session: 'signedIn', drop: 'error' }, reach: dropAndWait },
+  {
+    name: 'audit log',
+    scenario: { session: 'signedIn' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'Audit log' }).click();
+      await p.getByText('Northwind Insurance').first().waitFor();
+    },
+  },
+];
