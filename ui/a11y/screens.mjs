@@ -42,6 +42,15 @@ export const SCREENS = [
   { name: 'drop refused', scenario: { session: 'signedIn', drop: 'refused' }, reach: dropAndWait },
   { name: 'drop error', scenario: { session: 'signedIn', drop: 'error' }, reach: dropAndWait },
   {
+    name: 'keyboard help',
+    scenario: { session: 'signedIn' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'Drop Ben Schmidt' }).waitFor();
+      await p.locator('body').press('?');
+      await p.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    },
+  },
+  {
     name: 'audit log',
     scenario: { session: 'signedIn' },
     reach: async (p) => {

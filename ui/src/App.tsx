@@ -1,3 +1,4 @@
+import { KeyboardHelp } from './components/KeyboardHelp';
 import { useCallback, useEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { Board } from './board/Board';
 import { PeopleSeen } from './board/boardIndex';
@@ -223,6 +224,7 @@ function Frame({
       <main className="app-main" ref={mainRef}>
         {children}
       </main>
+      <KeyboardHelp />
       {app && (
         <footer className="app-footer muted small">
           Bridgekeeper {app.version}
