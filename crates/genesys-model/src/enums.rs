@@ -452,3 +452,30 @@ mod tests {
         assert_eq!(RecordingState::from_wire("active"), RecordingState::Active);
     }
 }
+
+open_enum! {
+    /// Which side of a call a transcript is from (`TranscriptionTopicTranscriptResult.channel`).
+    pub enum TranscriptChannel {
+        /// The platform could not tell.
+        Unspecified = "UNKNOWN",
+        /// IVR, ACD, agents, conference parties, voicemail.
+        Internal = "INTERNAL",
+        /// The customer (outside) side.
+        External = "EXTERNAL",
+        /// Both sides mixed.
+        Both = "BOTH",
+    }
+}
+
+open_enum! {
+    /// A transcription session's state (`TranscriptionTopicTranscriptionRequestStatus.status`);
+    /// `SESSION_ONGOING` with no transcripts is the topic's heartbeat.
+    pub enum TranscriptionSessionStatus {
+        /// The platform could not tell.
+        Unspecified = "UNKNOWN",
+        /// Transcribing; sent at session start and as a heartbeat.
+        SessionOngoing = "SESSION_ONGOING",
+        /// The session is over.
+        SessionEnded = "SESSION_ENDED",
+    }
+}

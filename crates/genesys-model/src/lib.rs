@@ -21,6 +21,7 @@ pub mod participant;
 pub mod request;
 pub mod routing;
 pub mod time;
+pub mod transcription;
 pub mod user;
 
 pub use analytics::{
@@ -36,7 +37,7 @@ pub use conversation::{
 };
 pub use enums::{
     ChannelTopicState, Direction, DisconnectType, ParticipantState, Purpose, RecordingState,
-    SystemMessageReason, SystemTopicType, UserState,
+    SystemMessageReason, SystemTopicType, TranscriptChannel, TranscriptionSessionStatus, UserState,
 };
 pub use error::{DecodeError, ErrorBody, ErrorDetail, ErrorLimit, decode, decode_str};
 pub use events::{
@@ -56,4 +57,9 @@ pub use participant::ParticipantView;
 pub use request::{MediaParticipantRequest, WrapupInput};
 pub use routing::{Queue, QueueEntityListing};
 pub use time::{Timestamp, TimestampError};
+pub use transcription::{
+    TranscriptionTopicTranscriptAlternative, TranscriptionTopicTranscriptResult,
+    TranscriptionTopicTranscriptWord, TranscriptionTopicTranscriptionMessage,
+    TranscriptionTopicTranscriptionRequestStatus,
+};
 pub use user::{PERMISSION_DISCONNECT, TokenInfo, UserAuthorization, UserMe};
