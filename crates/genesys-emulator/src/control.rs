@@ -357,6 +357,7 @@ pub(crate) fn apply_fault(
         }
         FaultSpec::RevokeTokens { user_id } => {
             shared.lock().tokens.revoke_user(user_id.as_deref());
+            crate::ws::token_revoked(shared, user_id.as_deref());
             Ok(None)
         }
         FaultSpec::ExpireTokens { user_id } => {

@@ -63,7 +63,8 @@ pub enum FaultSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         grace_ms: Option<u64>,
     },
-    /// Action: revoke all tokens (or one user's), refresh tokens included.
+    /// Action: revoke all tokens (or one user's), refresh tokens included, and announce it
+    /// with `v2.system.token_revoked.{channelId}` on their open notification sockets.
     RevokeTokens {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         user_id: Option<String>,

@@ -112,6 +112,35 @@ async fn run(socket: WebSocket, shared: Arc<Shared>, channel_id: String) {
     tracing::debug!(channel = %channel_id, conn = conn_id, "socket closed");
 }
 
+/// Sends `v2.system.token_revoked.{channelId}` to the open sockets of the revoked tokens
+/// channels (all of them, or one user's), as the platform announces a revocation on the channel
+/// (docs/genesys-api.md). The sockets stay open; the client is expected to stop using them.
+pub(crate) fn token_revoked(shared: &Arc<Shared>, user_id: Option<&str>) -> usize {
+    let w = shared.lock();
+    let mut n = 0;
+    w.notifier.each_connected(|ch, conn| {
+        if user_id.is_some() && ch.user_id.as_deref() != user_id {
+            return;
+        }
+        let body = json!({
+            "channelId": ch.id,
+            "systemTopicType": "token_revoked",
+            "correlationId": uuid::Uuid::new_v4().to_string(),
+            "organizationId": crate::scenario::ORG_ID,
+            "userId": ch.user_id,
+            "oauthClientId": ch.client_id,
+            "reason": "user_tokens_revoked",
+            "message": "The tokens of this channel were revoked.",
+        });
+        let topic = format!("v2.system.token_revoked.{}", ch.id);
+        let text = crate::notify::envelope(&topic, &body.to_string());
+        if conn.tx.send(Outbound::Text(text.into())).is_ok() {
+            n += 1;
+        }
+    });
+    n
+}
+
 /// Sends `v2.system.socket_closing` to every socket now and closes them after `grace`.
 pub(crate) fn socket_closing(shared: &Arc<Shared>, grace: std::time::Duration) -> usize {
     let mut targets = Vec::new();

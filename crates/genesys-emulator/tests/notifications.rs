@@ -431,3 +431,36 @@ async fn available_topics_lists_what_we_publish() {
     }
     assert!(t["entities"][0]["requiresPermissions"].is_array());
 }
+
+#[tokio::test]
+async fn revoking_tokens_announces_token_revoked_on_the_open_sockets() {
+    let env = start().await;
+    let token = env.supervisor().await;
+    let ch = create_channel(&env, &token).await;
+    let mut ws = connect(ch["connectUri"].as_str().unwrap()).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Another user's revocation is not announced on this socket.
+    env.emu
+        .world()
+        .add_fault(FaultSpec::RevokeTokens {
+            user_id: Some("someone-else".into()),
+        })
+        .unwrap();
+    let topic = format!("v2.system.token_revoked.{}", ch["id"].as_str().unwrap());
+    assert!(
+        next_event(&mut ws, &topic, Duration::from_millis(300))
+            .await
+            .is_none(),
+        "another user's revocation must not reach this socket"
+    );
+    env.emu
+        .world()
+        .add_fault(FaultSpec::RevokeTokens { user_id: None })
+        .unwrap();
+    let msg = next_event(&mut ws, &topic, Duration::from_secs(2))
+        .await
+        .expect("token_revoked");
+    assert_eq!(msg["eventBody"]["channelId"], ch["id"]);
+    assert_eq!(msg["eventBody"]["systemTopicType"], "token_revoked");
+    assert!(msg["metadata"]["CorrelationId"].is_string());
+}
