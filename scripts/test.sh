@@ -45,6 +45,10 @@ step workflows bash -c 'npm ci --prefix scripts/tools --no-audit --no-fund --log
 step ui-a11y bash -c 'cd ui && node a11y/audit.mjs'
 step clippy cargo clippy "${CARGO_FEATURES[@]}" --all-targets -- -D warnings
 step cargo-build cargo test "${CARGO_FEATURES[@]}" --no-run
+# build.rs regenerates the command permissions from the command list: the committed ones must match.
+step permissions-drift bash -c 'git diff --exit-code -- src-tauri/permissions &&
+  test -z "$(git status --porcelain -- src-tauri/permissions)" ||
+  { echo "src-tauri/permissions changed in the build: commit the regenerated files" >&2; exit 1; }'
 
 # Rust tests run inside a private D-Bus session with a freshly unlocked gnome-keyring, so the keyring
 # tests use the real Secret Service without touching the user's own keyring. The tests that need the

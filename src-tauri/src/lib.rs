@@ -21,28 +21,11 @@ use supervisor_core::ipc::{Desktop, DesktopConfig};
 use supervisor_core::token_store::KeyringStore;
 use tauri::Manager;
 
-/// Registers every command (and the opener the sign-in uses from Rust) on a builder of any runtime.
+/// Registers every listed command (and the opener the sign-in uses from Rust) on a builder of any runtime.
 pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_info,
-            commands::session::session_info,
-            commands::session::sign_in,
-            commands::session::sign_in_demo,
-            commands::session::sign_out,
-            commands::queues::list_queues,
-            commands::queues::select_queues,
-            commands::roster::roster_subscribe,
-            commands::roster::roster_snapshot,
-            commands::roster::connection_status,
-            commands::actions::plan_drop,
-            commands::actions::execute_drop,
-            commands::actions::set_mute,
-            commands::actions::set_hold,
-            commands::audit::audit_list,
-            commands::audit::audit_export_csv,
-        ])
+        .invoke_handler(commands::handler())
 }
 
 /// Where the app keeps its files, from the OS conventions Tauri resolves for the app identifier.

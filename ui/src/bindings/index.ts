@@ -46,3 +46,5 @@ export type { SignInRequest } from './SignInRequest';
 export type { SignInResponse } from './SignInResponse';
 export type { SignOutResponse } from './SignOutResponse';
 export type { WatchedPeople } from './WatchedPeople';
+export type { CommandName, Commands } from './commands';
+export { COMMAND_NAMES } from './commands';

@@ -18,5 +18,17 @@ pub mod queues;
 pub mod roster;
 pub mod session;
 
+/// Every contract type under one path, for the code generated from the command list
+/// (`crates/ipc-commands` names types bare).
+pub mod contract {
+    pub use super::actions::*;
+    pub use super::app::*;
+    pub use super::audit::*;
+    pub use super::error::*;
+    pub use super::queues::*;
+    pub use super::roster::*;
+    pub use super::session::*;
+}
+
 pub use desktop::{Browser, DemoSignIn, Desktop, DesktopConfig};
 pub use error::{ErrorCode, IpcError, explain_vendor_code};
