@@ -49,11 +49,23 @@ export function cargoProblems(toml) {
   return problems;
 }
 
-/** Problems with one capability file: only the app's own allow-* command permissions are granted. */
+/** The permission set src-tauri/build.rs generates from the command list (crates/ipc-commands). */
+const COMMAND_SET = 'main-window-commands';
+
+/** Problems with the generated command set: it may only list the app's own allow-* permissions. */
+export function commandSetProblems(toml) {
+  const listed = /permissions\s*=\s*\[([\s\S]*?)\]/.exec(toml)?.[1] ?? '';
+  const ids = [...listed.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+  const problems = ids.length === 0 ? ['the command set lists no permission'] : [];
+  for (const id of ids) if (!/^allow-[a-z0-9-]+$/.test(id)) problems.push(`the command set grants ${id}`);
+  return problems;
+}
+
+/** Problems with one capability file: only the app's own allow-* command permissions (or their set). */
 export function capabilityProblems(cap) {
   return (cap.permissions ?? [])
     .map((p) => (typeof p === 'string' ? p : p.identifier))
-    .filter((id) => !/^allow-[a-z0-9-]+$/.test(id) || /devtools|dangerous/.test(id))
+    .filter((id) => (id !== COMMAND_SET && !/^allow-[a-z0-9-]+$/.test(id)) || /devtools|dangerous/.test(id))
     .map((id) => `capability ${cap.identifier} grants ${id}`);
 }
 
@@ -70,6 +82,8 @@ test('capabilities grant only the app commands', () => {
   const files = readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.json'));
   assert.ok(files.length > 0, 'no capability file found');
   for (const f of files) assert.deepEqual(capabilityProblems(readJson(`${dir}/${f}`)), [], f);
+  const set = readFileSync(join(ROOT, 'src-tauri/permissions/main-window.toml'), 'utf8');
+  assert.deepEqual(commandSetProblems(set), []);
 });
 
 test('the check catches a config that regains devtools or dangerous settings', () => {
@@ -84,5 +98,8 @@ test('the check catches a config that regains devtools or dangerous settings', (
   ]);
   assert.deepEqual(capabilityProblems({ identifier: 'x', permissions: ['core:webview:allow-internal-toggle-devtools'] }), [
     'capability x grants core:webview:allow-internal-toggle-devtools',
+  ]);
+  assert.deepEqual(commandSetProblems('[[set]]\npermissions = ["allow-app-info", "core:default"]\n'), [
+    'the command set grants core:default',
   ]);
 });
