@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod error;
 pub mod ipc;
 pub mod roster;
 pub mod token_store;

@@ -133,7 +133,7 @@ impl Actions {
         let sent = ctx.timings.to_wire.is_some();
         let detail = format!(
             "{}: {error}{}",
-            error.code(),
+            error.code().as_str(),
             if sent { "" } else { " [request not sent]" }
         );
         let record = self.audit_record(

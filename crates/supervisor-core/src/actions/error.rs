@@ -7,6 +7,7 @@ use genesys_model::{ConversationId, ParticipantId};
 
 use super::outcome::ActionReport;
 use super::plan::DropPlan;
+use crate::error::ErrorCode;
 
 /// Why an action (or its plan) did not produce an outcome. Each variant has a stable [`code`]
 /// matching the IPC error codes (`NotSignedIn`, `SessionExpired`, `Forbidden`, `ParticipantGone`,
@@ -92,18 +93,18 @@ pub enum ActionError {
 }
 
 impl ActionError {
-    /// The code the UI switches on (the same names as the IPC error codes).
-    pub fn code(&self) -> &'static str {
+    /// The code the UI switches on (the IPC error answers with it unchanged).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotSignedIn => "NotSignedIn",
-            Self::SessionExpired => "SessionExpired",
-            Self::Forbidden { .. } => "Forbidden",
-            Self::ParticipantGone { .. } => "ParticipantGone",
-            Self::RateLimited { .. } => "RateLimited",
-            Self::Unreachable { .. } => "Unreachable",
-            Self::PlanExpired { .. } => "PlanExpired",
-            Self::InvalidArgument(_) => "InvalidArgument",
-            Self::AuditFailed { .. } | Self::Internal(_) => "Internal",
+            Self::NotSignedIn => ErrorCode::NotSignedIn,
+            Self::SessionExpired => ErrorCode::SessionExpired,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::ParticipantGone { .. } => ErrorCode::ParticipantGone,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unreachable { .. } => ErrorCode::Unreachable,
+            Self::PlanExpired { .. } => ErrorCode::PlanExpired,
+            Self::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Self::AuditFailed { .. } | Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
