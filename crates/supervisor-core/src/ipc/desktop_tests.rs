@@ -496,3 +496,58 @@ async fn bad_requests_and_a_revoked_session_get_the_codes_the_ui_acts_on() {
     assert_eq!(e.code, ErrorCode::SessionExpired, "{e}");
     assert_eq!(desktop.session_info().await.state, SessionState::Expired);
 }
+
+/// A revocation shows on the board by itself: the platform announces it on the channel
+/// (`v2.system.token_revoked.{id}`), so no action has to fail first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_session_shows_on_the_board_without_any_action() {
+    let fx = Fixture::new("revoked").await;
+    let desktop = fx.desktop();
+    desktop
+        .sign_in_demo(fx.demo(), &fx.browser())
+        .await
+        .expect("demo sign-in");
+    watch_support(&desktop).await;
+    live_board(&desktop, |c| c.is_conference).await;
+    let events: Arc<Mutex<Vec<RosterEvent>>> = Arc::default();
+    let sink = Arc::clone(&events);
+    desktop
+        .roster_subscribe(move |e| {
+            sink.lock().expect("events").push(e);
+            true
+        })
+        .await
+        .expect("subscribed");
+
+    fx.emu
+        .world()
+        .add_fault(FaultSpec::RevokeTokens { user_id: None })
+        .expect("revoke");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let pushed_expiry = events.lock().expect("events").iter().any(|e| {
+            e.changes.iter().any(|c| {
+                matches!(c, RosterChange::Connection { connection }
+                    if connection.session_expired && connection.state == ConnectionState::Closed)
+            })
+        });
+        if pushed_expiry {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the board still shows the revoked session as live: {:?}",
+            events
+                .lock()
+                .expect("events")
+                .iter()
+                .flat_map(|e| e.changes.iter())
+                .filter(|c| matches!(c, RosterChange::Connection { .. }))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(desktop.session_info().await.state, SessionState::Expired);
+    let e = desktop.connection_status().await.expect_err("session over");
+    assert_eq!(e.code, ErrorCode::SessionExpired, "{e}");
+}
