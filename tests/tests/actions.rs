@@ -12,6 +12,7 @@ use supervisor_core::actions::{
     PlanVerdict,
 };
 use supervisor_core::audit::AuditOutcome;
+use supervisor_core::error::ErrorCode;
 
 fn ids(conversation: &str, participant: &str) -> (ConversationId, ParticipantId) {
     (
@@ -327,7 +328,7 @@ async fn a_changed_call_or_an_old_plan_must_be_reviewed_again() {
     let plan = strict.plan_drop(&c, &target).await.expect("plan");
     tokio::time::sleep(Duration::from_millis(100)).await;
     let err = strict.execute_drop(&plan).await.expect_err("too old");
-    assert_eq!(err.code(), "PlanExpired");
+    assert_eq!(err.code(), ErrorCode::PlanExpired);
     assert!(rig.participant_patches(since).is_empty());
     let log = rig.audit_log("strict.jsonl").read_all().expect("audit");
     assert_eq!(log.records[0].outcome, AuditOutcome::Failed);
@@ -474,7 +475,7 @@ async fn without_the_permission_the_drop_is_refused_locally_and_by_the_platform(
         .plan_drop(&c, &p)
         .await
         .expect_err("refused locally");
-    assert_eq!(err.code(), "Forbidden");
+    assert_eq!(err.code(), ErrorCode::Forbidden);
     assert!(
         err.to_string()
             .contains("conversation:communication:disconnect"),
@@ -484,7 +485,7 @@ async fn without_the_permission_the_drop_is_refused_locally_and_by_the_platform(
         .set_muted(&c, &p, true)
         .await
         .expect_err("refused locally");
-    assert_eq!(err.code(), "Forbidden");
+    assert_eq!(err.code(), ErrorCode::Forbidden);
     assert!(rig.participant_patches(since).is_empty(), "nothing sent");
 
     // Forced: the platform refuses, with its code and correlation id.

@@ -5,6 +5,7 @@ use genesys_emulator::FaultSpec;
 use genesys_model::{ConversationId, ParticipantId};
 use supervisor_core::actions::{ActionError, ActionOutcome};
 use supervisor_core::audit::AuditOutcome;
+use supervisor_core::error::ErrorCode;
 
 const CALLS: &str = "/api/v2/conversations/calls";
 
@@ -69,7 +70,7 @@ async fn an_endless_429_storm_is_rate_limited_and_changes_nothing() {
         .set_muted(&c, &p, true)
         .await
         .expect_err("rate limited");
-    assert_eq!(err.code(), "RateLimited");
+    assert_eq!(err.code(), ErrorCode::RateLimited);
     assert!(err.retry_after().is_some());
     assert!(matches!(
         err,
@@ -198,7 +199,7 @@ async fn under_mixed_429_and_5xx_bursts_every_outcome_matches_the_truth() {
                 other => panic!("unexpected outcome {other:?}"),
             },
             Err(e) => {
-                assert_eq!(e.code(), "RateLimited", "{e}");
+                assert_eq!(e.code(), ErrorCode::RateLimited, "{e}");
                 limited += 1;
                 assert!(!now, "RateLimited but the platform changed ({c}/{p})");
             }

@@ -13,6 +13,7 @@ use supervisor_core::auth::{
     DEFAULT_REDIRECT_PATH, LoopbackConfig, Session, SessionOptions, SessionStatus, SignIn,
     SignInConfig,
 };
+use supervisor_core::error::ErrorCode;
 use supervisor_core::token_store::MemoryStore;
 
 const CLIENT_ID: &str = "e2e-desktop";
@@ -78,7 +79,7 @@ async fn an_expired_session_fails_every_action_and_sends_nothing_later() {
     rig.fault(&FaultSpec::ExpireTokens { user_id: None }).await;
     let since = rig.request_seq();
     let err = actions.execute_drop(&plan).await.expect_err("expired");
-    assert_eq!(err.code(), "SessionExpired", "{err}");
+    assert_eq!(err.code(), ErrorCode::SessionExpired, "{err}");
     assert_eq!(session.status(), SessionStatus::Expired);
     assert!(actions.session_expired());
     // The one PATCH that was tried was refused as unauthenticated; nothing changed.
@@ -137,7 +138,7 @@ async fn a_revoked_token_is_session_expired_and_the_roster_says_so() {
     );
     rig.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
     let err = actions.set_muted(&c, &p, true).await.expect_err("revoked");
-    assert_eq!(err.code(), "SessionExpired");
+    assert_eq!(err.code(), ErrorCode::SessionExpired);
     let since = rig.request_seq();
     assert!(matches!(
         actions.set_muted(&c, &p, false).await,
