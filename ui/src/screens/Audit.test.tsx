@@ -103,10 +103,10 @@ describe('audit log', () => {
 
   it('exports the filtered records as CSV and says where', async () => {
     const backend = renderAudit(
-      new FakeBackend({ audit_list: LOG, audit_export_csv: { path: '/home/sam/Downloads/bridgekeeper-audit.csv', rows: 2 } }),
+      new FakeBackend({ audit_list: LOG, audit_export_csv: { path: 'Downloads/bridgekeeper-audit.csv', rows: 2 } }),
     );
     fireEvent.click(await screen.findByRole('button', { name: 'Export CSV' }));
-    expect(await screen.findByText('/home/sam/Downloads/bridgekeeper-audit.csv')).toBeInTheDocument();
+    expect(await screen.findByText('Downloads/bridgekeeper-audit.csv')).toBeInTheDocument();
     expect(screen.getByText(/Exported 2 records to/)).toBeInTheDocument();
     expect(backend.argsOf('audit_export_csv')).toEqual([
       { request: { filters: { text: null, actions: [], outcomes: [], fromMs: null, toMs: null } } },
