@@ -10,13 +10,13 @@
 //   node a11y/audit.mjs --only=board    # screens whose name contains "board"
 //   options: --chromium=/usr/bin/chromium --dist=dist --only=TEXT
 /* global window, document -- the functions given to page.evaluate run in the page */
-import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serve } from '../tools/serve-dist.mjs';
 import { SCREENS } from './screens.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,39 +36,6 @@ function options() {
   return opt;
 }
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
-/** Serves `root` on 127.0.0.1 (a free port); unknown paths get index.html, like the app's webview. */
-async function serve(root) {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-      let file = join(root, path);
-      if (!file.startsWith(root + sep)) file = join(root, 'index.html');
-      try {
-        if (!(await stat(file)).isFile()) file = join(root, 'index.html');
-      } catch {
-        file = join(root, 'index.html');
-      }
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(body);
-    })().catch((error) => {
-      res.writeHead(500);
-      res.end(String(error));
-    });
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { server, url: `http://127.0.0.1:${server.address().port}/` };
-}
 
 /** WCAG 2.0, 2.1 and 2.2 at levels A and AA. */
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];

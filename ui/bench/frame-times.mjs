@@ -12,12 +12,12 @@
 //          --lose-one-change (self-check: the fake changes one party without telling the UI; the run must fail)
 //          --strict (exit 2 when a frame is over 50 ms, the design bar)
 /* global window -- the functions given to page.evaluate run in the page */
-import { createServer } from 'node:http';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serve } from '../tools/serve-dist.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const uiRoot = resolve(here, '..');
@@ -50,40 +50,6 @@ function options() {
   return defaults;
 }
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
-/** Serves ui/dist on 127.0.0.1 (any free port); unknown paths get index.html, like the app's webview. */
-async function serve(root) {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-      let file = join(root, path);
-      if (!file.startsWith(root + sep) && file !== root) file = join(root, 'index.html');
-      try {
-        if (!(await stat(file)).isFile()) file = join(root, 'index.html');
-      } catch {
-        file = join(root, 'index.html');
-      }
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(body);
-    })().catch((error) => {
-      res.writeHead(500);
-      res.end(String(error));
-    });
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address();
-  return { server, url: `http://127.0.0.1:${port}/` };
-}
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
