@@ -94,9 +94,10 @@ export const Completeness = memo(function Completeness({
           ))}
         </ul>
       )}
-      {detailsLoading > 0 && (
-        <p className="muted small completeness-details">details loading for {plural(detailsLoading, 'call')}</p>
-      )}
+      {/* Always laid out, so the table below never jumps under the pointer when the last details arrive. */}
+      <p className="muted small completeness-details" data-testid="completeness-details">
+        {detailsLoading > 0 ? `details loading for ${plural(detailsLoading, 'call')}` : ''}
+      </p>
     </div>
   );
 });
