@@ -51,6 +51,15 @@ export const SCREENS = [
     },
   },
   {
+    name: 'mute confirmation (keyboard m)',
+    scenario: { session: 'signedIn' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'Mute Ben Schmidt' }).focus();
+      await p.keyboard.press('m');
+      await p.getByRole('dialog', { name: /^(Mute|Unmute) / }).waitFor();
+    },
+  },
+  {
     name: 'audit log',
     scenario: { session: 'signedIn' },
     reach: async (p) => {

@@ -518,3 +518,113 @@ describe('mute and hold', () => {
     expect(within(row).getByRole('button', { name: 'Mute Jane Doe' })).toBeEnabled();
   });
 });
+
+describe('the board by keyboard: parties, mute, hold and drop', () => {
+  function headerOf(id: string): HTMLElement {
+    const header = document.getElementById(`call-${id}`);
+    if (!header) throw new Error(`no header for ${id}`);
+    return header;
+  }
+  function rowOf(name: string): HTMLElement {
+    return screen.getByRole('row', { name: new RegExp(`^${name}`) });
+  }
+
+  it('moves between the parties of a call with → and ←, and back to the call', async () => {
+    board();
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    const header = headerOf('conf-1');
+    act(() => {
+      header.focus();
+    });
+    fireEvent.keyDown(header, { key: 'ArrowRight' });
+    expect(rowOf('Chris Customer')).toHaveFocus();
+    fireEvent.keyDown(rowOf('Chris Customer'), { key: 'ArrowRight' });
+    expect(rowOf('Jane Doe')).toHaveFocus();
+    // From a party's button too.
+    const mute = screen.getByRole('button', { name: 'Mute Jane Doe' });
+    act(() => {
+      mute.focus();
+    });
+    fireEvent.keyDown(mute, { key: 'ArrowRight' });
+    expect(rowOf('Northwind Insurance')).toHaveFocus();
+    fireEvent.keyDown(rowOf('Northwind Insurance'), { key: 'ArrowLeft' });
+    fireEvent.keyDown(rowOf('Jane Doe'), { key: 'ArrowLeft' });
+    fireEvent.keyDown(rowOf('Chris Customer'), { key: 'ArrowLeft' });
+    expect(header).toHaveFocus();
+    // ↓ still moves by call, from a party as well.
+    fireEvent.keyDown(header, { key: 'ArrowRight' });
+    fireEvent.keyDown(rowOf('Chris Customer'), { key: 'ArrowDown' });
+    await waitFor(() => {
+      expect(headerOf('call-2')).toHaveFocus();
+    });
+  });
+
+  it('m asks first: Cancel (where focus starts) sends nothing, confirming mutes', async () => {
+    const { backend } = board({
+      set_mute: result(confirmed(70), { action: 'mute', participantId: 'p-jane', partyName: 'Jane Doe' }),
+    });
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    const row = rowOf('Jane Doe');
+    act(() => {
+      row.focus();
+    });
+    fireEvent.keyDown(row, { key: 'm' });
+    let dialog = await screen.findByRole('dialog', { name: 'Mute Jane Doe?' });
+    expect(dialog).toHaveTextContent('Nobody on the call will hear Jane Doe until they are unmuted.');
+    expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    });
+    expect(backend.argsOf('set_mute')).toEqual([]);
+    await waitFor(() => {
+      expect(rowOf('Jane Doe')).toHaveFocus();
+    });
+
+    fireEvent.keyDown(rowOf('Jane Doe'), { key: 'm' });
+    dialog = await screen.findByRole('dialog', { name: 'Mute Jane Doe?' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Mute Jane Doe' }));
+    expect(await within(rowOf('Jane Doe')).findByText('Jane Doe is muted: confirmed in 70 ms.')).toBeInTheDocument();
+    expect(backend.argsOf('set_mute')).toEqual([{ request: { conversationId: 'conf-1', participantId: 'p-jane', on: true } }]);
+  });
+
+  it('m on a muted party offers unmute, h on a held one offers resume', async () => {
+    const { backend } = board({
+      set_mute: result(confirmed(50), { action: 'unmute', participantId: 'p-ext', partyName: 'Northwind Insurance' }),
+      set_hold: result(confirmed(60), { action: 'unhold', participantId: 'p-a2', partyName: 'Alex Agent' }),
+    });
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    fireEvent.keyDown(rowOf('Northwind Insurance'), { key: 'm' });
+    fireEvent.click(
+      within(await screen.findByRole('dialog', { name: 'Unmute Northwind Insurance?' })).getByRole('button', {
+        name: 'Unmute Northwind Insurance',
+      }),
+    );
+    await waitFor(() => {
+      expect(backend.argsOf('set_mute')).toEqual([
+        { request: { conversationId: 'conf-1', participantId: 'p-ext', on: false } },
+      ]);
+    });
+    await waitFor(() => {
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    });
+    fireEvent.keyDown(rowOf('Alex Agent'), { key: 'h' });
+    const dialog = await screen.findByRole('dialog', { name: 'Resume Alex Agent?' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Resume Alex Agent' }));
+    await waitFor(() => {
+      expect(backend.argsOf('set_hold')).toEqual([{ request: { conversationId: 'call-2', participantId: 'p-a2', on: false } }]);
+    });
+  });
+
+  it('d opens the drop dialog for that party; ended legs take no shortcut', async () => {
+    const { backend } = board({ plan_drop: plan() });
+    await screen.findByRole('button', { name: 'Drop Jane Doe' });
+    fireEvent.keyDown(rowOf('Support'), { key: 'd' });
+    fireEvent.keyDown(rowOf('Support'), { key: 'm' });
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    fireEvent.keyDown(rowOf('Jane Doe'), { key: 'd' });
+    expect(await screen.findByRole('dialog', { name: 'Drop Jane Doe?' })).toBeInTheDocument();
+    expect(backend.argsOf('plan_drop')).toEqual([{ request: { conversationId: 'conf-1', participantId: 'p-jane' } }]);
+    expect(backend.argsOf('execute_drop')).toEqual([]);
+  });
+});

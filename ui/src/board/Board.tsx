@@ -40,6 +40,7 @@ import { Completeness } from './Completeness';
 import { ConnectionBar } from './ConnectionBar';
 import { ConversationGroup } from './ConversationGroup';
 import { DropDialog, type DropTarget } from './DropDialog';
+import { FlagDialog, type FlagTarget } from './FlagDialog';
 import type { PartyHandlers } from './PartyRow';
 import {
   RosterStore,
@@ -100,6 +101,7 @@ export function Board({
   const tableRef = useRef<HTMLTableElement>(null);
   const [heights] = useState(() => new HeightCache());
   const [drop, setDrop] = useState<(DropTarget & { trigger: HTMLElement }) | undefined>(undefined);
+  const [flag, setFlag] = useState<(FlagTarget & { trigger: HTMLElement }) | undefined>(undefined);
   // The call holding keyboard focus stays rendered wherever the user scrolls.
   const [focusedId, setFocusedId] = useState<string | undefined>(undefined);
   // A call the keyboard (or "find a person") moves to: focused once it is rendered.
@@ -199,6 +201,28 @@ export function Board({
     [actions, announce],
   );
 
+  const closeFlag = useCallback(() => {
+    const trigger = flag?.trigger;
+    setFlag(undefined);
+    setTimeout(() => {
+      if (trigger?.isConnected) trigger.focus();
+      else headingRef.current?.focus();
+    }, 0);
+  }, [flag]);
+
+  const confirmFlag = useCallback(
+    (target: FlagTarget) => {
+      const party = byId.get(target.conversationId)?.parties.find((p) => p.participantId === target.participantId);
+      closeFlag();
+      if (!party?.actionable) {
+        announce(`${target.name} is no longer on the call: nothing was sent.`);
+        return;
+      }
+      handlers.onFlag(target.conversationId, party, target.action);
+    },
+    [byId, closeFlag, handlers, announce],
+  );
+
   const closeDrop = useCallback(() => {
     const trigger = drop?.trigger;
     setDrop(undefined);
@@ -239,9 +263,61 @@ export function Board({
     goTo(next.conversationId, 'center');
   };
 
+  /** The party whose row holds `target` (the row itself or one of its buttons), with its call. */
+  const partyAt = (target: HTMLElement): { conversationId: string; party: PartyView; row: HTMLElement } | undefined => {
+    const row = target.closest<HTMLElement>('tr[data-participant-id]');
+    const conversationId = row?.closest<HTMLElement>('tbody[data-conversation-id]')?.dataset.conversationId;
+    if (!row || conversationId === undefined) return undefined;
+    const party = byId.get(conversationId)?.parties.find((p) => p.participantId === row.dataset.participantId);
+    return party ? { conversationId, party, row } : undefined;
+  };
+
+  /** `m`, `h`, `d` on a party: each asks first (mute and hold in a small dialog, drop in the drop dialog). */
+  const onPartyKey = (key: string, target: HTMLElement): boolean => {
+    const at = partyAt(target);
+    if (!at?.party.actionable || actions.get(at.party.participantId)?.pending !== undefined) return false;
+    const { conversationId, party, row } = at;
+    if (key === 'd') {
+      handlers.onDrop(conversationId, party, target);
+      return true;
+    }
+    const action: FlagTarget['action'] | undefined =
+      key === 'm' ? (party.muted === true ? 'unmute' : 'mute') : key === 'h' ? (party.held === true ? 'unhold' : 'hold') : undefined;
+    if (!action) return false;
+    setFlag({ conversationId, participantId: party.participantId, name: party.name, action, trigger: row });
+    return true;
+  };
+
+  /** → and ←: the next / previous party of the call (→ on a call's header: its first party; ← on the first: the header). */
+  const moveParty = (direction: 1 | -1, target: HTMLElement): boolean => {
+    const body = target.closest<HTMLElement>('tbody[data-conversation-id]');
+    if (!body) return false;
+    const rows = Array.from(body.querySelectorAll<HTMLElement>('tr[data-participant-id]'));
+    const current = target.closest<HTMLElement>('tr[data-participant-id]');
+    const from = current ? rows.indexOf(current) : -1;
+    const to = from + direction;
+    if (to >= 0 && to < rows.length) {
+      rows[to]?.focus();
+      return true;
+    }
+    if (to < 0 && current) {
+      body.querySelector<HTMLElement>('.call-header-cell')?.focus();
+      return true;
+    }
+    return false;
+  };
+
   const onTableKey = (event: KeyboardEvent<HTMLTableElement>) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target as HTMLElement;
+    if ((event.key === 'ArrowRight' || event.key === 'ArrowLeft') && moveParty(event.key === 'ArrowRight' ? 1 : -1, target)) {
+      event.preventDefault();
+      return;
+    }
+    if (['m', 'h', 'd'].includes(event.key) && onPartyKey(event.key, target)) {
+      event.preventDefault();
+      return;
+    }
     const id = target.closest<HTMLElement>('tbody[data-conversation-id]')?.dataset.conversationId;
     const at = id === undefined ? -1 : (indexOf.get(id) ?? -1);
     let next: number;
@@ -518,10 +594,13 @@ export function Board({
       )}
       {shown.length > 0 && (
         <p className="visually-hidden" id={`${filterId}-keys`}>
-          Arrow down and arrow up (or j and k) move between calls; Home and End go to the first and last call; Tab
-          reaches a call&apos;s buttons. F3 finds the next person.
+          Arrow down and arrow up (or j and k) move between calls; Home and End go to the first and last call; arrow
+          right and arrow left move between the parties of a call; on a party, m mutes, h holds and d drops, each
+          after a confirmation; Tab reaches a call&apos;s buttons. F3 finds the next person. Question mark lists
+          every shortcut.
         </p>
       )}
+      {flag && <FlagDialog target={flag} onConfirm={confirmFlag} onClose={closeFlag} />}
       {drop && <DropDialog target={drop} actions={actions} onClose={closeDrop} onSessionLost={onSessionLost} />}
     </section>
   );

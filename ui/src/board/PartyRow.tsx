@@ -62,6 +62,11 @@ function Flags({ party }: { party: PartyView }) {
   );
 }
 
+/** The DOM id of a party's row, which keyboard moves between parties focus. */
+export function partyRowId(participantId: string): string {
+  return `party-${participantId}`;
+}
+
 /** One leg. Memoised on the party object, which the store keeps identical while nothing changes. */
 export const PartyRow = memo(function PartyRow({
   conversationId,
@@ -92,6 +97,10 @@ export const PartyRow = memo(function PartyRow({
   return (
     <tr
       className={`party${dimmed ? ' party-dimmed' : ''}${current ? ' party-found' : ''}`}
+      id={partyRowId(party.participantId)}
+      // Reached with the arrow keys (not Tab): the row is where m, h and d act.
+      tabIndex={-1}
+      data-participant-id={party.participantId}
       data-status={party.status}
       aria-rowindex={rowIndex}
       aria-current={current ? 'true' : undefined}

@@ -8,9 +8,13 @@ export const SHORTCUTS: readonly (readonly [string, string])[] = [
   ['↓ or j', 'Next call (on the board)'],
   ['↑ or k', 'Previous call (on the board)'],
   ['Home / End', 'First / last call'],
+  ['→ / ←', 'Next / previous party of the call (→ on a call: its first party; ← on the first: back to the call)'],
+  ['m on a party', 'Mute or unmute that party, after you confirm'],
+  ['h on a party', 'Put that party on hold or resume them, after you confirm'],
+  ['d on a party', 'Drop that party: shows who stays on the call and asks you to confirm'],
   ['Enter on a call', 'Next person found, while finding (Shift+Enter: previous)'],
   ['F3 / Shift+F3', 'Next / previous person found'],
-  ['Enter or Space on Mute, Hold, Drop', 'Act on that party; Drop asks to confirm first'],
+  ['Enter or Space on Mute, Hold, Drop', 'Act on that party at once; Drop asks to confirm first'],
   ['Escape', 'Close a dialog without acting'],
 ];
 
