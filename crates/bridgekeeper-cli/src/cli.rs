@@ -92,6 +92,8 @@ pub enum Command {
     Watch(QueueSelection),
     /// Show the audit log of actions (or export it as CSV).
     Audit(AuditArgs),
+    /// Check (and run) a stale/idle-leg policy file.
+    Policy(crate::commands::policy::PolicyArgs),
 }
 
 /// `login`.

@@ -1,5 +1,6 @@
 //! Bridgekeeper's Tauri-free core: sign-in over an injected token store, the live conference
-//! roster, the verified drop/mute/hold actions, the audit log, and the IPC contract.
+//! roster, the verified drop/mute/hold actions, the audit log, the stale/idle-leg policy, and the IPC
+//! contract.
 //!
 //! Each area is its own module; the desktop app and the CLI call them, neither knows Tauri.
 
@@ -8,5 +9,6 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod ipc;
+pub mod policy;
 pub mod roster;
 pub mod token_store;

@@ -9,6 +9,7 @@ pub mod live;
 pub mod login;
 pub mod logout;
 pub mod mute;
+pub mod policy;
 pub mod queues;
 pub mod watch;
 pub mod whoami;
@@ -33,5 +34,6 @@ pub async fn run(ctx: &Context, command: &Command) -> Result<Exit, CliError> {
         Command::Unhold(args) => hold::run(ctx, args, false).await,
         Command::Watch(args) => watch::run(ctx, args).await,
         Command::Audit(args) => audit::run(ctx, args).await,
+        Command::Policy(args) => policy::run(ctx, args).await,
     }
 }
