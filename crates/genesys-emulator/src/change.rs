@@ -6,7 +6,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::factory::{LegSpec, set_held, set_muted};
-use crate::model::{Conversation, LegState, Participant};
+use crate::model::{Conversation, LegState, Participant, Wrapup};
 use crate::render::{self, Names};
 use crate::scenario::{assemble_call, queue_dnis};
 use crate::world::World;
@@ -97,6 +97,9 @@ pub enum Change {
         conversation_id: String,
         disconnect_type: String,
     },
+    /// The emergency teardown (`POST /api/v2/conversations/{id}/disconnect`): the call ends for
+    /// everyone and every leg still pending wrap-up gets the system wrap-up code.
+    Teardown { conversation_id: String },
 }
 
 impl Change {
@@ -118,7 +121,8 @@ impl Change {
             }
             | Change::End {
                 conversation_id, ..
-            } => Some(conversation_id),
+            }
+            | Change::Teardown { conversation_id } => Some(conversation_id),
         }
     }
 }
@@ -177,6 +181,29 @@ fn finish(conv: &mut Conversation, now: DateTime<Utc>, disconnect_type: &str) {
         }
     }
     conv.end_time = Some(now);
+}
+
+/// The wrap-up code the teardown applies. The platform documents only "a system wrap-up code"
+/// (docs/genesys-api.md, "Cleaning up stuck interactions"); its exact value is unconfirmed, so the
+/// emulator uses the best-known system code, the one the platform applies when wrap-up times out.
+pub const SYSTEM_WRAPUP_CODE: &str = "ININ-WRAP-UP-TIMEOUT";
+
+/// Gives every leg that requires wrap-up and has none the system wrap-up, ending now.
+fn apply_system_wrapup(conv: &mut Conversation, now: DateTime<Utc>) {
+    for p in conv
+        .participants
+        .iter_mut()
+        .filter(|p| p.wrapup_required && p.wrapup.is_none())
+    {
+        let since = p.end_time.unwrap_or(now);
+        p.wrapup = Some(Wrapup {
+            code: SYSTEM_WRAPUP_CODE.to_owned(),
+            name: SYSTEM_WRAPUP_CODE.to_owned(),
+            notes: String::new(),
+            duration_seconds: (now - since).num_seconds().max(0),
+            end_time: now,
+        });
+    }
 }
 
 /// Conference end-game (our choice: the platform's is unconfirmed, see
@@ -310,6 +337,12 @@ impl World {
             } => {
                 let conv = self.active_mut(&conversation_id)?;
                 finish(conv, now, &disconnect_type);
+                conversation_id
+            }
+            Change::Teardown { conversation_id } => {
+                let conv = self.active_mut(&conversation_id)?;
+                finish(conv, now, "client");
+                apply_system_wrapup(conv, now);
                 conversation_id
             }
         };

@@ -110,6 +110,7 @@ impl LegSpec {
             confined: false,
             recording: false,
             wrapup_required: self.purpose == "agent",
+            wrapup: None,
             ani: self.ani.clone(),
             dnis: self.dnis.clone(),
             calls: vec![comm],

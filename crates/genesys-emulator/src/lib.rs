@@ -37,7 +37,9 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use change::{Change, ChangeError, LegUpdate, NewCallRequest, PartyRequest, TargetState};
+pub use change::{
+    Change, ChangeError, LegUpdate, NewCallRequest, PartyRequest, SYSTEM_WRAPUP_CODE, TargetState,
+};
 pub use config::{EmulatorConfig, ScenarioName};
 pub use control::{
     AnalyticsRequest, ChurnRequest, ClientRequest, LeaveRequest, ScenarioRequest, UserRequest,

@@ -119,6 +119,16 @@ pub struct Communication {
     pub other_address: String,
 }
 
+/// A participant's wrap-up (`Wrapup` on REST, `...EventTopicWrapup` in events).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wrapup {
+    pub code: String,
+    pub name: String,
+    pub notes: String,
+    pub duration_seconds: i64,
+    pub end_time: DateTime<Utc>,
+}
+
 /// One party of a call; never removed once added.
 #[derive(Debug, Clone)]
 pub struct Participant {
@@ -141,6 +151,8 @@ pub struct Participant {
     pub confined: bool,
     pub recording: bool,
     pub wrapup_required: bool,
+    /// The wrap-up on the leg (only the system wrap-up of a teardown sets one today).
+    pub wrapup: Option<Wrapup>,
     pub ani: String,
     pub dnis: String,
     pub calls: Vec<Communication>,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::model::{Communication, Conversation, Participant, Queue, User};
+use crate::model::{Communication, Conversation, Participant, Queue, User, Wrapup};
 
 /// ISO-8601 with milliseconds and `Z`, the platform's date format.
 pub fn fmt_time(t: DateTime<Utc>) -> String {
@@ -107,6 +107,9 @@ fn flat_participant(p: &Participant, names: &Names<'_>, event: bool) -> Obj {
     if let Some(q) = &p.queue_id {
         o.set("queue", names.queue_ref(q, event));
     }
+    if let Some(w) = &p.wrapup {
+        o.set("wrapup", wrapup(w, event));
+    }
     if let Some(peer) = p
         .calls
         .iter()
@@ -198,6 +201,25 @@ fn call(c: &Communication, event: bool) -> Value {
     o.done()
 }
 
+/// `Wrapup` on REST participants; the event models' wrap-up has no `name` or `provisional`.
+fn wrapup(w: &Wrapup, event: bool) -> Value {
+    let mut o = Obj::new();
+    o.set("code", w.code.as_str());
+    if !event {
+        o.set("name", w.name.as_str());
+    }
+    if !w.notes.is_empty() {
+        o.set("notes", w.notes.as_str());
+    }
+    o.set("tags", Vec::<Value>::new())
+        .set("durationSeconds", w.duration_seconds)
+        .set("endTime", fmt_time(w.end_time));
+    if !event {
+        o.set("provisional", false);
+    }
+    o.done()
+}
+
 fn participant_with_calls(p: &Participant, names: &Names<'_>, event: bool) -> Obj {
     let mut o = Obj::new();
     o.set("id", p.id.as_str());
@@ -218,6 +240,9 @@ fn participant_with_calls(p: &Participant, names: &Names<'_>, event: bool) -> Ob
             "calls",
             p.calls.iter().map(|c| call(c, event)).collect::<Vec<_>>(),
         );
+    if let Some(w) = &p.wrapup {
+        o.set("wrapup", wrapup(w, event));
+    }
     if !event {
         if let Some(u) = &p.user_id {
             o.set("userUri", format!("/api/v2/users/{u}"));

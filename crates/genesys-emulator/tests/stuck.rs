@@ -102,3 +102,80 @@ async fn a_stuck_leg_fault_without_a_conversation_is_refused() {
     let body = resp.text().await.unwrap();
     assert!(body.contains("conversationId must not be empty"), "{body}");
 }
+
+/// Agents' legs (the ones that require wrap-up) of a snapshot, with their `wrapup`.
+fn agent_wrapups(conv: &Value) -> Vec<Value> {
+    parts(conv)
+        .into_iter()
+        .filter(|p| p["wrapupRequired"] == true)
+        .map(|p| p["wrapup"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_teardown_applies_the_system_wrapup_code_the_delete_does_not() {
+    let env = start().await;
+    let token = env.supervisor().await;
+    let convs: Vec<Value> = env
+        .emu
+        .world()
+        .conversations()
+        .into_iter()
+        .filter(|c| c.get("endTime").is_none() && !agent_wrapups(c).is_empty())
+        .take(2)
+        .collect();
+    let (torn, deleted) = (
+        convs[0]["id"].as_str().unwrap().to_owned(),
+        convs[1]["id"].as_str().unwrap().to_owned(),
+    );
+    assert!(agent_wrapups(&convs[0]).iter().all(Value::is_null));
+
+    let resp = env
+        .post_json(
+            &token,
+            &format!("/api/v2/conversations/{torn}/disconnect"),
+            "",
+        )
+        .await;
+    assert_eq!(resp.status(), 202);
+    let t = env.truth(&torn);
+    let wrapups = agent_wrapups(&t);
+    assert!(!wrapups.is_empty());
+    for w in &wrapups {
+        assert_eq!(w["code"], genesys_emulator::SYSTEM_WRAPUP_CODE, "{t}");
+        assert!(w["endTime"].is_string(), "{w}");
+        assert!(w["durationSeconds"].as_i64().unwrap() >= 0, "{w}");
+    }
+    let customer = parts(&t)
+        .into_iter()
+        .find(|p| p["purpose"] == "customer")
+        .unwrap();
+    assert!(
+        customer.get("wrapup").is_none(),
+        "only legs pending wrap-up"
+    );
+    // The generic read shows it on the participant too, as the platform's Participant.wrapup.
+    let rest = env
+        .get_json(&token, &format!("/api/v2/conversations/{torn}"))
+        .await;
+    let shown: Vec<&Value> = rest["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["wrapup"]["code"] == genesys_emulator::SYSTEM_WRAPUP_CODE)
+        .collect();
+    assert_eq!(shown.len(), wrapups.len(), "{rest}");
+
+    let resp = env
+        .send(
+            reqwest::Method::DELETE,
+            &token,
+            &format!("/api/v2/conversations/{deleted}"),
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let t = env.truth(&deleted);
+    assert!(t["endTime"].is_string());
+    assert!(agent_wrapups(&t).iter().all(Value::is_null), "{t}");
+}

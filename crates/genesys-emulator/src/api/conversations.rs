@@ -316,13 +316,19 @@ async fn patch_communication(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Ends the whole conversation now (shared by the three whole-call endpoints).
-fn end_now(shared: &Shared, p: &Principal, c: &str) -> Result<(), ApiError> {
+/// Ends the whole conversation now (shared by the three whole-call endpoints); `teardown` is
+/// the emergency disconnect, which also applies the system wrap-up code.
+fn end_now(shared: &Shared, p: &Principal, c: &str, teardown: bool) -> Result<(), ApiError> {
     require_any(p, &[PERM_DISCONNECT])?;
     let mut w = shared.lock();
-    w.change(Change::End {
-        conversation_id: c.to_owned(),
-        disconnect_type: "client".to_owned(),
+    let conversation_id = c.to_owned();
+    w.change(if teardown {
+        Change::Teardown { conversation_id }
+    } else {
+        Change::End {
+            conversation_id,
+            disconnect_type: "client".to_owned(),
+        }
     })?;
     Ok(())
 }
@@ -360,7 +366,7 @@ async fn patch_call(
             ));
         }
     }
-    end_now(&shared, &p, &c)?;
+    end_now(&shared, &p, &c, false)?;
     let w = shared.lock();
     let conv = w
         .conversations
@@ -374,7 +380,7 @@ async fn delete_conversation(
     Extension(p): Extension<Principal>,
     Path(c): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    end_now(&shared, &p, &c)?;
+    end_now(&shared, &p, &c, false)?;
     Ok(StatusCode::OK)
 }
 
@@ -383,6 +389,6 @@ async fn post_disconnect(
     Extension(p): Extension<Principal>,
     Path(c): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    end_now(&shared, &p, &c)?;
+    end_now(&shared, &p, &c, true)?;
     Ok(StatusCode::ACCEPTED)
 }
