@@ -14,7 +14,7 @@ use supervisor_core::auth::{
     AuthError, DEFAULT_REDIRECT_PATH, LoopbackConfig, Session, SessionOptions, SessionStatus,
     SignIn, SignInConfig,
 };
-use supervisor_core::token_store::{KeyringStore, MemoryStore, TokenStore};
+use supervisor_core::token_store::{KeyringStore, MemoryStore, StoredSession, TokenStore};
 use url::Url;
 
 const SECRET: &str = "e2e-secret";
@@ -237,10 +237,13 @@ async fn port_in_use_fails_before_the_browser_opens() {
 
 #[tokio::test]
 async fn confidential_session_refreshes_before_expiry_and_stores_rotated_tokens() {
-    let org = org(Duration::from_secs(10)).await;
+    let org = org(Duration::from_secs(3600)).await;
     let store = Arc::new(MemoryStore::new());
+    let options = SessionOptions {
+        refresh_margin: Duration::from_secs(5),
+    };
     let mut cfg = org.config(&unique("conf"), Some(SECRET));
-    cfg.session.refresh_margin = Duration::from_secs(5);
+    cfg.session = options.clone();
     let session = org.sign_in(cfg, store.clone()).await;
     assert!(session.is_renewable());
     let first = store
@@ -256,9 +259,23 @@ async fn confidential_session_refreshes_before_expiry_and_stores_rotated_tokens(
     assert_eq!(t1, first.access_token, "fresh token is used as is");
     let token_calls = org.requests_to("/oauth/token");
 
-    // Inside the refresh margin but before expiry.
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    assert!(chrono::Utc::now() < first.expires_at);
+    // Time passes without waiting for it: the stored token now expires in 4 s, inside the 5 s
+    // refresh margin but before expiry, and the session resumed from it decides the same way the
+    // long-lived one would an hour from now.
+    let near_expiry = chrono::Utc::now() + chrono::Duration::seconds(4);
+    store
+        .save(
+            session.account_key(),
+            &StoredSession {
+                expires_at: near_expiry,
+                ..first.clone()
+            },
+        )
+        .expect("save");
+    let session = Session::resume(&org.env, session.client_id(), store.clone(), options)
+        .await
+        .expect("resume");
+    assert!(chrono::Utc::now() < near_expiry);
     let (a, b, c) = tokio::join!(
         session.access_token(),
         session.access_token(),
@@ -279,7 +296,7 @@ async fn confidential_session_refreshes_before_expiry_and_stores_rotated_tokens(
         .expect("stored");
     assert_eq!(second.access_token, t2);
     assert_ne!(second.refresh_token, first.refresh_token, "rotated");
-    assert!(second.expires_at > first.expires_at);
+    assert!(second.expires_at > near_expiry);
     session
         .api_client()
         .expect("client")
@@ -361,14 +378,44 @@ async fn confidential_session_revoked_by_the_server_is_session_expired() {
 
 #[tokio::test]
 async fn pkce_session_expiry_is_session_expired_and_sends_nothing() {
-    let org = org(Duration::from_secs(5)).await;
+    let org = org(Duration::from_secs(3600)).await;
     let store = Arc::new(MemoryStore::new());
     let session = org
         .sign_in(org.config(&unique("exp"), None), store.clone())
         .await;
+    session
+        .api_client()
+        .expect("client")
+        .users_me(&[])
+        .await
+        .expect("works while valid");
+
+    // The stored token expires 2.5 s from now; the session counts the last 2 s as expired (clock
+    // skew), so a session resumed from it is good for half a second. The emulator would still
+    // accept the token: any request sent after that would be the client's fault alone.
+    let stored = store
+        .load(session.account_key())
+        .expect("load")
+        .expect("stored");
+    store
+        .save(
+            session.account_key(),
+            &StoredSession {
+                expires_at: chrono::Utc::now() + chrono::Duration::milliseconds(2500),
+                ..stored
+            },
+        )
+        .expect("save");
+    let session = Session::resume(
+        &org.env,
+        session.client_id(),
+        store.clone(),
+        SessionOptions::default(),
+    )
+    .await
+    .expect("resume while valid");
     let api = session.api_client().expect("client");
-    api.users_me(&[]).await.expect("works while valid");
-    tokio::time::sleep(Duration::from_millis(5500)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
 
     let before = org.requests_to("/api/v2/users/me");
     let started = std::time::Instant::now();
