@@ -2,17 +2,21 @@
 //! WebKitWebDriver like a supervisor would use it. Sign in to the demo org, choose a queue, drop one
 //! party of a 3-party conference and see it confirmed with the others still on the call (checked in
 //! the window and against the emulator's truth); the same by keyboard only; a refused drop and a
-//! not-confirmed (phantom) drop from emulator faults. A screenshot of the board is saved as an artifact.
+//! not-confirmed (phantom) drop from emulator faults; a mute by keyboard shortcut (find, →, m, confirm).
+//! The window's accessibility tree is read over AT-SPI (`atspi_tree.py`) on the sign-in screen and the
+//! board: one web document, every button and field named, every heading shown. A screenshot of the
+//! board is saved as an artifact.
 //!
 //! Ignored by a plain `cargo test`; the README test command runs it (`--include-ignored`) with Xvfb,
 //! tauri-driver, WebKitWebDriver and a D-Bus session with an unlocked keyring, and a missing piece
 //! fails it. Every process it starts is ended by a guard, and every wait is bounded.
 
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bridgekeeper_desktop_testkit::harness::{
-    Emulator, Scratch, start_driver, start_xvfb, wait_for_driver,
+    Emulator, Proc, Scratch, start_driver, start_xvfb, wait_for_driver,
 };
 use genesys_emulator::FaultSpec;
 
@@ -65,7 +69,23 @@ fn artifacts_dir() -> PathBuf {
 /// The accessible name of whatever has keyboard focus (a probe: the flow itself only presses keys).
 async fn focused(s: &Session) -> String {
     s.execute(
-        "const e = document.activeElement; return e ? (e.getAttribute('aria-label') || e.textContent || '').trim() : '';",
+        "const e = document.activeElement;
+         if (!e) return '';
+         const label = e.labels && e.labels.length > 0 ? e.labels[0].textContent : '';
+         return (e.getAttribute('aria-label') || label || e.textContent || '').trim();",
+        json!([]),
+    )
+    .await
+    .expect("focus probe")
+    .as_str()
+    .unwrap_or("")
+    .to_owned()
+}
+
+/// The DOM id of whatever has keyboard focus (call headers and party rows carry one).
+async fn focused_id(s: &Session) -> String {
+    s.execute(
+        "return document.activeElement ? document.activeElement.id : '';",
         json!([]),
     )
     .await
@@ -89,11 +109,149 @@ async fn tab_to(s: &Session, name: &str, max: usize) {
     );
 }
 
+/// WebDriver key codes the flows press beyond the testkit's (W3C WebDriver, "keyboard actions").
+const ARROW_LEFT: &str = "\u{E012}";
+const ARROW_RIGHT: &str = "\u{E014}";
+
+/// The AT-SPI registry for this D-Bus session, so the app's window exposes its accessibility tree.
+/// A missing launcher fails the test (it is part of what the README test command installs).
+fn start_atspi_bus() -> Proc {
+    let launcher = [
+        "/usr/libexec/at-spi-bus-launcher",
+        "/usr/lib/at-spi2-core/at-spi-bus-launcher",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("no at-spi-bus-launcher: install at-spi2-core (scripts/lib.sh does)");
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run this test from scripts/test.sh, which provides one"
+    );
+    let child = Command::new(launcher)
+        .arg("--launch-immediately")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start at-spi-bus-launcher");
+    Proc {
+        name: "at-spi-bus-launcher",
+        child,
+    }
+}
+
+/// One node of the window's accessibility tree, as `atspi_tree.py` prints it.
+#[derive(serde::Deserialize, Debug)]
+struct AxNode {
+    role: String,
+    name: String,
+}
+
+/// The app's accessibility tree through AT-SPI, read with Debian's Python and its GObject bindings.
+fn atspi_tree() -> Result<Vec<AxNode>, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src-tauri/tests/atspi_tree.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg("bridgekeeper")
+        .output()
+        .map_err(|e| format!("run /usr/bin/python3 (python3-gi, gir1.2-atspi-2.0): {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "atspi_tree.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("atspi_tree.py printed no JSON: {e}"))
+}
+
+/// Roles of controls a person operates, which must each carry a name.
+const NAMED_ROLES: &[&str] = &[
+    "push button",
+    "toggle button",
+    "entry",
+    "password text",
+    "combo box",
+    "check box",
+    "radio button",
+    "spin button",
+    "link",
+];
+
+/// The real window's accessibility tree, as a screen reader gets it: a web document, every button and
+/// field named, every heading the screen shows, and the named controls `expect` lists. Waits (bounded)
+/// for the tree to catch up.
+async fn check_accessibility_tree(
+    s: &Session,
+    screen: &str,
+    expect: &[&str],
+) -> Result<(), String> {
+    let shown = s
+        .execute(
+            "return [...document.querySelectorAll('h1, h2, h3, h4')]
+               .filter((h) => h.getClientRects().length > 0 && !h.closest('[aria-hidden=true]'))
+               .map((h) => h.textContent.replace(/\\s+/g, ' ').trim());",
+            json!([]),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let shown: Vec<String> = serde_json::from_value(shown).map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let tree = atspi_tree()?;
+        let headings: Vec<&str> = tree
+            .iter()
+            .filter(|n| n.role == "heading")
+            .map(|n| n.name.as_str())
+            .collect();
+        let documents = tree.iter().filter(|n| n.role == "document web").count();
+        let missing: Vec<&String> = shown
+            .iter()
+            .filter(|h| !headings.contains(&h.as_str()))
+            .collect();
+        let unnamed: Vec<&AxNode> = tree
+            .iter()
+            .filter(|n| NAMED_ROLES.contains(&n.role.as_str()) && n.name.trim().is_empty())
+            .collect();
+        let controls = tree
+            .iter()
+            .filter(|n| NAMED_ROLES.contains(&n.role.as_str()))
+            .count();
+        let absent: Vec<&&str> = expect
+            .iter()
+            .filter(|name| {
+                !tree
+                    .iter()
+                    .any(|n| NAMED_ROLES.contains(&n.role.as_str()) && n.name == **name)
+            })
+            .collect();
+        let ok = documents == 1 && missing.is_empty() && unnamed.is_empty() && absent.is_empty();
+        if ok {
+            eprintln!(
+                "window test: AT-SPI on {screen}: {} nodes, {controls} named controls, headings {headings:?}",
+                tree.len()
+            );
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "the accessibility tree of the {screen} screen is not right: {documents} web documents \
+                 (want 1), {controls} controls, expected controls not exposed {absent:?}, headings \
+                 shown but not exposed {missing:?}, unnamed controls {unnamed:?}; exposed headings \
+                 {headings:?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a window: Xvfb, tauri-driver and a D-Bus session, which scripts/test.sh provides"]
 async fn real_window_sign_in_choose_queue_drop_by_mouse_and_keyboard_refused_and_phantom() {
     let scratch = Scratch::new("window");
     let (_xvfb, display) = start_xvfb();
+    // Before the app starts, so its window registers with it.
+    let _atspi = start_atspi_bus();
     let (_driver, driver_url) = start_driver(&display, &scratch.0);
     let http = reqwest::Client::builder()
         .no_proxy()
@@ -189,6 +347,16 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
         "window test: sign-in screen after {} ms",
         launched.elapsed().as_millis()
     );
+    check_accessibility_tree(
+        s,
+        "sign-in",
+        &[
+            "Region",
+            "Sign in with your browser",
+            "Try the demo organisation",
+        ],
+    )
+    .await?;
     let emulator = Emulator::of_app(s, http).await?;
     // Our own calls only: no background churn, so the flows are deterministic.
     emulator.control.set_churn(0.0).await;
@@ -275,6 +443,16 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
     close_dialog(s).await?;
     let png = s.screenshot().await.map_err(e)?;
     std::fs::write(artifacts_dir().join("board.png"), png).map_err(|e| e.to_string())?;
+    check_accessibility_tree(
+        s,
+        "board",
+        &[
+            "Find a person",
+            "Drop Customer Mouse",
+            "Mute Customer Mouse",
+        ],
+    )
+    .await?;
 
     // --- the same by keyboard only ----------------------------------------------------------------
     let (conv, _) = emulator.conference(&queue_id, &agent, "Keys").await;
@@ -330,6 +508,87 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
             "focus did not return to the board after the dialog (on '{after}')"
         ));
     }
+
+    // --- mute by shortcut: find the person, → to their row, m, confirm ----------------------------
+    let (conv, _) = emulator.conference(&queue_id, &agent, "Shortcut").await;
+    s.wait_for(&row(&conv, "Consultant Shortcut"), UI_WAIT)
+        .await
+        .map_err(e)?;
+    tab_to(s, "Find a person", 40).await;
+    let mut typed: Vec<String> = "Consultant Shortcut".chars().map(String::from).collect();
+    typed.push(keys::ENTER.to_owned());
+    s.press(&typed.iter().map(String::as_str).collect::<Vec<_>>())
+        .await
+        .map_err(e)?;
+    // Enter in "find a person" moves focus to the found call's header; → walks its parties.
+    let header = format!("call-{conv}");
+    let deadline = Instant::now() + UI_WAIT;
+    while focused_id(s).await != header {
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "find did not move focus to the call (focus on '{}')",
+                focused_id(s).await
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let target = emulator.participant(&conv, "Consultant Shortcut").await;
+    let mut on_row = false;
+    for _ in 0..6 {
+        s.press(&[ARROW_RIGHT]).await.map_err(e)?;
+        if focused_id(s).await == format!("party-{target}") {
+            on_row = true;
+            break;
+        }
+    }
+    if !on_row {
+        return Err(format!(
+            "→ never reached Consultant Shortcut's row (focus on '{}')",
+            focused_id(s).await
+        ));
+    }
+    // ← and → again: back one party and forward to the same row.
+    s.press(&[ARROW_LEFT, ARROW_RIGHT]).await.map_err(e)?;
+    if focused_id(s).await != format!("party-{target}") {
+        return Err("← then → did not come back to the same party".into());
+    }
+    s.press(&["m"]).await.map_err(e)?;
+    s.wait_for(
+        "//dialog[@open]//h2[normalize-space()='Mute Consultant Shortcut?']",
+        UI_WAIT,
+    )
+    .await
+    .map_err(e)?;
+    if focused(s).await != "Cancel" {
+        return Err(format!(
+            "the mute confirmation did not open on Cancel (focus on '{}')",
+            focused(s).await
+        ));
+    }
+    tab_to(s, "Mute Consultant Shortcut", 5).await;
+    s.press(&[keys::ENTER]).await.map_err(e)?;
+    s.wait_for(
+        &format!(
+            "{}//*[contains(normalize-space(.), 'Consultant Shortcut is muted: confirmed in')]",
+            row(&conv, "Consultant Shortcut")
+        ),
+        UI_WAIT,
+    )
+    .await
+    .map_err(e)?;
+    let truth = emulator.control.conversation(&conv).await;
+    let muted = truth["participants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["id"].as_str() == Some(target.as_str()))
+        .map(|p| p["muted"] == json!(true));
+    if muted != Some(true) {
+        return Err(format!(
+            "the emulator does not show Consultant Shortcut muted after the shortcut: {truth}"
+        ));
+    }
+    eprintln!("window test: mute by shortcut confirmed and true in the emulator");
 
     // --- refused: the platform answers 403 to the drop -------------------------------------------
     let (conv, _) = emulator.conference(&queue_id, &agent, "Refused").await;
