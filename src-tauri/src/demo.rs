@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::state::{DemoControl, DemoOrg};
 use genesys_emulator::{ClientRequest, DEMO_REDIRECT_URIS, EmulatorConfig, ScenarioName};
-use supervisor_core::ipc::Browser;
+use supervisor_core::app::Browser;
 use url::Url;
 
 /// How long the app waits for an emulator in another process to answer, at launch and per call.

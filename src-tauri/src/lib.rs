@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use launch::{Launch, LaunchOptions, USAGE};
 use state::{AppState, DemoOrg};
-use supervisor_core::ipc::{Desktop, DesktopConfig};
+use supervisor_core::app::{Desktop, DesktopConfig};
 use supervisor_core::token_store::KeyringStore;
 use tauri::Manager;
 

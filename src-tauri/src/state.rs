@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use genesys_emulator::RunningEmulator;
-use supervisor_core::ipc::Desktop;
+use supervisor_core::app::Desktop;
 
 /// The demo organisation as decided at launch (`--demo`).
 pub enum DemoOrg {

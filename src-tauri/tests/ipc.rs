@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bridgekeeper_lib::state::{AppState, DemoOrg};
 use serde_json::{Value, json};
-use supervisor_core::ipc::{Desktop, DesktopConfig};
+use supervisor_core::app::{Desktop, DesktopConfig};
 use supervisor_core::token_store::MemoryStore;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};

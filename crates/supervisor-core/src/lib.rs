@@ -1,10 +1,11 @@
 //! Bridgekeeper's Tauri-free core: sign-in over an injected token store, the live conference
-//! roster, the verified drop/mute/hold actions, the audit log, the stale/idle-leg policy, and the IPC
-//! contract.
+//! roster, the verified drop/mute/hold actions, the audit log, the stale/idle-leg policy, the use
+//! cases over them ([`app`]) and the desktop's IPC contract ([`ipc`]).
 //!
 //! Each area is its own module; the desktop app and the CLI call them, neither knows Tauri.
 
 pub mod actions;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod error;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::queues::{QueueInfo, WatchedPeople};
-use super::session::LastSignIn;
+use crate::ipc::queues::{QueueInfo, WatchedPeople};
+use crate::ipc::session::LastSignIn;
 
 /// The remembered settings; unknown fields are ignored so an older app can read a newer file.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

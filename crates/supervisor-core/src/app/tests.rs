@@ -10,14 +10,14 @@ use genesys_emulator::{
 };
 use url::Url;
 
-use super::actions::{ExecuteDropRequest, OutcomeView, PlanDropRequest, SetFlagRequest};
-use super::audit::{AuditExportRequest, AuditFilters, AuditListRequest, AuditOutcomeKind};
-use super::desktop::{Browser, DemoSignIn, Desktop, DesktopConfig};
-use super::error::ErrorCode;
-use super::queues::{ListQueuesRequest, SelectQueuesRequest};
-use super::roster::{ConnectionState, ConversationView, LegStatus, RosterChange, RosterEvent};
-use super::session::{SessionState, SignInRequest};
+use super::{Browser, DemoSignIn, Desktop, DesktopConfig};
 use crate::auth::LoopbackConfig;
+use crate::ipc::actions::{ExecuteDropRequest, OutcomeView, PlanDropRequest, SetFlagRequest};
+use crate::ipc::audit::{AuditExportRequest, AuditFilters, AuditListRequest, AuditOutcomeKind};
+use crate::ipc::error::ErrorCode;
+use crate::ipc::queues::{ListQueuesRequest, SelectQueuesRequest};
+use crate::ipc::roster::{ConnectionState, ConversationView, LegStatus, RosterChange, RosterEvent};
+use crate::ipc::session::{SessionState, SignInRequest};
 use crate::token_store::{MemoryStore, TokenStore};
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -346,12 +346,15 @@ async fn demo_sign_in_board_drop_mute_audit_and_sign_out() {
         .await
         .expect("audit");
     assert_eq!(audit.total, 2);
-    assert_eq!(audit.entries[0].action, super::actions::ActionKind::Mute);
+    assert_eq!(
+        audit.entries[0].action,
+        crate::ipc::actions::ActionKind::Mute
+    );
     assert_eq!(audit.entries[1].party_name, consultant.name);
     let confirmed_drops = desktop
         .audit_list(AuditListRequest {
             filters: AuditFilters {
-                actions: vec![super::actions::ActionKind::Drop],
+                actions: vec![crate::ipc::actions::ActionKind::Drop],
                 outcomes: vec![AuditOutcomeKind::Confirmed],
                 ..Default::default()
             },

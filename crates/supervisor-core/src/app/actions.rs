@@ -1,0 +1,95 @@
+//! Drop, mute and hold from the board: the drop plans waiting for confirmation, and the actions
+//! built once per live board.
+
+use chrono::Utc;
+use genesys_model::{ConversationId, ParticipantId};
+
+use super::ids::one_id;
+use super::{Desktop, lock};
+use crate::actions::Actions;
+use crate::ipc::actions::{
+    ActionResult, DropPlanView, ExecuteDropRequest, PlanDropRequest, SetFlagRequest,
+};
+use crate::ipc::error::{ErrorCode, IpcError};
+
+impl Desktop {
+    async fn actions(&self) -> Result<Actions, IpcError> {
+        let audit = self.audit()?.clone();
+        let (live, session) = self
+            .with_signed(|s| (s.live.clone(), s.session.clone()))
+            .await?;
+        let Some(live) = live else {
+            return Err(IpcError::invalid(
+                "Choose the queues to watch first; actions work on calls of watched queues.",
+            ));
+        };
+        let actions = live
+            .actions
+            .get_or_try_init(|| async {
+                let actions =
+                    Actions::new(live.roster.clone(), audit, self.config.actions.clone()).await?;
+                actions.attach_session(session);
+                Ok::<_, IpcError>(actions)
+            })
+            .await?;
+        Ok(actions.clone())
+    }
+
+    /// `plan_drop`: who would be dropped, who remains, what to warn about; nothing is sent.
+    pub async fn plan_drop(&self, request: PlanDropRequest) -> Result<DropPlanView, IpcError> {
+        let conversation = ConversationId::new(one_id(&request.conversation_id, "conversation")?);
+        let participant = ParticipantId::new(one_id(&request.participant_id, "participant")?);
+        let actions = self.actions().await?;
+        let plan = actions.plan_drop(&conversation, &participant).await?;
+        let view = DropPlanView::from(&plan);
+        let mut plans = lock(&self.plans);
+        let now = Utc::now();
+        plans.retain(|_, p| p.expires_at > now);
+        plans.insert(view.plan_id.clone(), plan);
+        Ok(view)
+    }
+
+    /// `execute_drop`: carries out a plan once (the core re-checks the leg first).
+    pub async fn execute_drop(
+        &self,
+        request: ExecuteDropRequest,
+    ) -> Result<ActionResult, IpcError> {
+        let plan = lock(&self.plans).remove(request.plan_id.trim());
+        let Some(plan) = plan else {
+            return Err(IpcError::new(
+                ErrorCode::PlanExpired,
+                "This drop was already carried out or its check is too old; check the call again.",
+            ));
+        };
+        let actions = self.actions().await?;
+        let report = actions.execute_drop(&plan).await?;
+        Ok(ActionResult::from(&report))
+    }
+
+    /// `set_mute`: mutes or unmutes one leg and waits to see it.
+    pub async fn set_mute(&self, request: SetFlagRequest) -> Result<ActionResult, IpcError> {
+        let (conversation, participant) = Self::target(&request)?;
+        let actions = self.actions().await?;
+        let report = actions
+            .set_muted(&conversation, &participant, request.on)
+            .await?;
+        Ok(ActionResult::from(&report))
+    }
+
+    /// `set_hold`: holds or resumes one leg and waits to see it.
+    pub async fn set_hold(&self, request: SetFlagRequest) -> Result<ActionResult, IpcError> {
+        let (conversation, participant) = Self::target(&request)?;
+        let actions = self.actions().await?;
+        let report = actions
+            .set_held(&conversation, &participant, request.on)
+            .await?;
+        Ok(ActionResult::from(&report))
+    }
+
+    fn target(request: &SetFlagRequest) -> Result<(ConversationId, ParticipantId), IpcError> {
+        Ok((
+            ConversationId::new(one_id(&request.conversation_id, "conversation")?),
+            ParticipantId::new(one_id(&request.participant_id, "participant")?),
+        ))
+    }
+}
