@@ -82,6 +82,22 @@ async fn focused(s: &Session) -> String {
     .to_owned()
 }
 
+/// Waits for a confirmation dialog (`shown` is in it), checks that it opened on Cancel (the safe
+/// default), then Tabs to `confirm` and presses Enter, as a keyboard user would.
+async fn confirm_by_keyboard(s: &Session, shown: &str, confirm: &str) -> Result<(), String> {
+    s.wait_for(shown, UI_WAIT)
+        .await
+        .map_err(|e| e.to_string())?;
+    if focused(s).await != "Cancel" {
+        return Err(format!(
+            "the dialog for '{confirm}' did not open on Cancel (focus on '{}')",
+            focused(s).await
+        ));
+    }
+    tab_to(s, confirm, 5).await;
+    s.press(&[keys::ENTER]).await.map_err(|e| e.to_string())
+}
+
 /// The DOM id of whatever has keyboard focus (call headers and party rows carry one).
 async fn focused_id(s: &Session) -> String {
     s.execute(
@@ -461,21 +477,12 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
         .map_err(e)?;
     tab_to(s, "Drop Consultant Keys", 600).await;
     s.press(&[keys::ENTER]).await.map_err(e)?;
-    s.wait_for(
+    confirm_by_keyboard(
+        s,
         "//dialog[@open]//*[contains(normalize-space(.), 'Still on the call afterwards')]",
-        UI_WAIT,
+        "Drop Consultant Keys",
     )
-    .await
-    .map_err(e)?;
-    // The dialog opens on Cancel (the safe default); the drop is one Tab away.
-    if focused(s).await != "Cancel" {
-        return Err(format!(
-            "the dialog did not take focus on Cancel (focus on '{}')",
-            focused(s).await
-        ));
-    }
-    tab_to(s, "Drop Consultant Keys", 5).await;
-    s.press(&[keys::ENTER]).await.map_err(e)?;
+    .await?;
     s.wait_for(
         "//dialog[@open]//*[contains(normalize-space(.), 'Consultant Keys was dropped: confirmed in')]",
         UI_WAIT,
@@ -553,20 +560,12 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
         return Err("← then → did not come back to the same party".into());
     }
     s.press(&["m"]).await.map_err(e)?;
-    s.wait_for(
+    confirm_by_keyboard(
+        s,
         "//dialog[@open]//h2[normalize-space()='Mute Consultant Shortcut?']",
-        UI_WAIT,
+        "Mute Consultant Shortcut",
     )
-    .await
-    .map_err(e)?;
-    if focused(s).await != "Cancel" {
-        return Err(format!(
-            "the mute confirmation did not open on Cancel (focus on '{}')",
-            focused(s).await
-        ));
-    }
-    tab_to(s, "Mute Consultant Shortcut", 5).await;
-    s.press(&[keys::ENTER]).await.map_err(e)?;
+    .await?;
     s.wait_for(
         &format!(
             "{}//*[contains(normalize-space(.), 'Consultant Shortcut is muted: confirmed in')]",
