@@ -4,10 +4,10 @@ use crate::demo::DemoBrowser;
 use crate::error::{ErrorCode, IpcError};
 use crate::state::AppState;
 use genesys_emulator::PUBLIC_CLIENT_ID;
+use supervisor_core::app::{Browser, DemoSignIn};
 use supervisor_core::ipc::session::{
     SessionInfoResponse, SignInRequest, SignInResponse, SignOutResponse,
 };
-use supervisor_core::app::{Browser, DemoSignIn};
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
