@@ -76,6 +76,56 @@ impl ErrorBody {
     }
 }
 
+/// The vendor's machine codes (`ErrorBody::code`) the code acts on or explains, named once so every
+/// comparison uses the same spelling. Where each comes from is in docs/genesys-api.md; a code not
+/// listed here is shown with the platform's own message.
+pub mod codes {
+    /// 400 on a PATCH of a leg that has already left the call.
+    pub const CALL_DISCONNECTED: &str = "conversation.error.call.disconnected";
+    /// 404: the conversation no longer exists.
+    pub const CONVERSATION_NOT_FOUND: &str = "conversation.error.conversation.not.found";
+    /// 403: the caller is not on the call and may not act on other people's calls.
+    pub const NOT_CONVERSATION_PARTICIPANT: &str =
+        "conversation.error.not.conversation.participant";
+    /// 403: the caller is on the call but not an active party.
+    pub const FORBIDDEN_NOT_ACTIVE_PARTICIPANT: &str =
+        "conversation.error.forbidden.not.active.participant";
+    /// 400: a ringing leg cannot be held.
+    pub const HOLD_ALERTING: &str = "conversation.error.hold.alerting";
+    /// 400: confining needs a conference.
+    pub const CANNOT_CONFINE_PARTY: &str = "conversation.error.cannot.confine.party";
+    /// 400: the platform cannot disconnect this call.
+    pub const CANNOT_DISCONNECT_CALL: &str = "conversation.error.cannot.disconnect.call";
+    /// 400: the token is a client-credentials token, not a user's.
+    pub const NOT_A_USER: &str = "not.a.user";
+    /// 403: the role lacks any of the permissions the call needs.
+    pub const MISSING_ANY_PERMISSIONS: &str = "missing.any.permissions";
+    /// 403: the role lacks the permissions the call needs.
+    pub const MISSING_PERMISSIONS: &str = "missing.permissions";
+    /// 403: not authorised for this resource.
+    pub const NOT_AUTHORIZED: &str = "not.authorized";
+    /// 404: the entity (participant, user, ...) is unknown.
+    pub const NOT_FOUND: &str = "not.found";
+    /// 400: the request body or parameters are invalid.
+    pub const BAD_REQUEST: &str = "bad.request";
+    /// 400: a field has a value the platform does not accept.
+    pub const INVALID_VALUE: &str = "invalid.value";
+    /// 429: rate limited.
+    pub const TOO_MANY_REQUESTS: &str = "too.many.requests";
+    /// 401: the token is not (or no longer) valid.
+    pub const BAD_CREDENTIALS: &str = "bad.credentials";
+    /// 401: no token was sent.
+    pub const AUTHENTICATION_REQUIRED: &str = "authentication.required";
+    /// 500: the platform failed.
+    pub const INTERNAL_SERVER_ERROR: &str = "internal.server.error";
+    /// 503: the platform is unavailable for a while.
+    pub const SERVICE_UNAVAILABLE: &str = "service.unavailable";
+    /// The platform timed out.
+    pub const REQUEST_TIMEOUT: &str = "request.timeout";
+    /// 400 on a channel's subscription PUT: more topics than the channel may carry.
+    pub const TOO_MANY_SUBSCRIPTIONS: &str = "notification.subscription.too.many.subscriptions";
+}
+
 /// `Detail` inside an error body.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

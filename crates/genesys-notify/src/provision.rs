@@ -85,7 +85,7 @@ pub enum ProvisionError {
 }
 
 /// The vendor code of a PUT refused because the list exceeds the platform's topics per channel.
-pub const TOO_MANY_SUBSCRIPTIONS: &str = "notification.subscription.too.many.subscriptions";
+pub const TOO_MANY_SUBSCRIPTIONS: &str = genesys_model::error::codes::TOO_MANY_SUBSCRIPTIONS;
 
 impl ProvisionError {
     /// True for a 400 `notification.subscription.too.many.subscriptions`: the PUT was refused whole and
@@ -192,7 +192,7 @@ mod tests {
         assert_eq!(
             ProvisionError::from_http(
                 429,
-                Some("too.many.requests".into()),
+                Some(genesys_model::error::codes::TOO_MANY_REQUESTS.into()),
                 "m".into(),
                 None,
                 retry

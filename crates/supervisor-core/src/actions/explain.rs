@@ -1,5 +1,7 @@
 //! Plain words for platform refusals, so the supervisor knows what happened and what to do.
 
+use genesys_model::error::codes;
+
 use super::outcome::ActionKind;
 
 /// Explains a refusal of `action` on `party` from its HTTP status and vendor code.
@@ -12,37 +14,37 @@ pub(crate) fn refusal(
     let verb = action.verb();
     let by_code = code.and_then(|code| {
         Some(match code {
-            "missing.any.permissions" | "missing.permissions" | "not.authorized" => format!(
+            codes::MISSING_ANY_PERMISSIONS | codes::MISSING_PERMISSIONS | codes::NOT_AUTHORIZED => format!(
                 "Genesys Cloud refused to {verb} {party}: your role lacks the permission to act on \
                  other people's calls (conversation:communication:disconnect). Ask your administrator."
             ),
-            "conversation.error.not.conversation.participant" => format!(
+            codes::NOT_CONVERSATION_PARTICIPANT => format!(
                 "Genesys Cloud refused to {verb} {party}: you are not on this call and may not act \
                  on other people's calls."
             ),
-            "conversation.error.forbidden.not.active.participant" => format!(
+            codes::FORBIDDEN_NOT_ACTIVE_PARTICIPANT => format!(
                 "Genesys Cloud refused to {verb} {party}: you are not an active party on this call."
             ),
-            "not.a.user" => format!(
+            codes::NOT_A_USER => format!(
                 "Genesys Cloud refused to {verb} {party}: this sign-in is an application, not a \
                  person; call control needs a supervisor's own sign-in."
             ),
-            "conversation.error.hold.alerting" => format!(
+            codes::HOLD_ALERTING => format!(
                 "{party}'s phone is still ringing, and a ringing call cannot be put on hold."
             ),
-            "conversation.error.cannot.confine.party" => {
+            codes::CANNOT_CONFINE_PARTY => {
                 format!("{party} cannot be confined because the call is not a conference.")
             }
-            "conversation.error.cannot.disconnect.call" => {
+            codes::CANNOT_DISCONNECT_CALL => {
                 format!("Genesys Cloud cannot disconnect {party} on this call.")
             }
-            "conversation.error.conversation.not.found" => {
+            codes::CONVERSATION_NOT_FOUND => {
                 "Genesys Cloud no longer knows this call; it has probably ended.".to_owned()
             }
-            "not.found" => format!(
+            codes::NOT_FOUND => format!(
                 "Genesys Cloud does not know {party} on this call; the call may have changed."
             ),
-            "bad.request" | "invalid.value" => format!(
+            codes::BAD_REQUEST | codes::INVALID_VALUE => format!(
                 "Genesys Cloud rejected the request to {verb} {party} as invalid; nothing changed."
             ),
             _ => return None,
@@ -70,7 +72,7 @@ mod tests {
             ActionKind::Drop,
             "Jane",
             Some(403),
-            Some("missing.any.permissions"),
+            Some(codes::MISSING_ANY_PERMISSIONS),
         );
         assert!(
             text.contains("conversation:communication:disconnect"),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use genesys_client::request::build;
 use genesys_client::{ErrorKind, Request};
+use genesys_model::error::codes;
 use genesys_model::{
     CommunicationId, ConversationId, MediaParticipantRequest, PERMISSION_DISCONNECT, ParticipantId,
     UserId, UserMe,
@@ -656,9 +657,7 @@ impl Actions {
                 let correlation_id = e.correlation_id().map(str::to_owned);
                 tracing::warn!(error = %e, "action request failed");
                 match e.kind() {
-                    ErrorKind::BadRequest
-                        if e.code() == Some("conversation.error.call.disconnected") =>
-                    {
+                    ErrorKind::BadRequest if e.code() == Some(codes::CALL_DISCONNECTED) => {
                         let outcome = already_gone(ctx, true);
                         Ok(self.finish(ctx, outcome, correlation_id, None).await)
                     }

@@ -1,5 +1,6 @@
 //! The one error shape every command answers with: a code the UI switches on and a sentence for people.
 
+use genesys_model::error::codes;
 use serde::Serialize;
 use std::fmt;
 use ts_rs::TS;
@@ -100,36 +101,36 @@ impl std::error::Error for IpcError {}
 /// platform's own message.
 pub fn explain_vendor_code(code: &str) -> Option<&'static str> {
     Some(match code {
-        "missing.any.permissions" | "missing.permissions" | "not.authorized" => {
+        codes::MISSING_ANY_PERMISSIONS | codes::MISSING_PERMISSIONS | codes::NOT_AUTHORIZED => {
             "Your Genesys Cloud role does not allow this. Disconnecting, muting or holding someone else's \
              call needs the permission conversation:communication:disconnect; ask your administrator."
         }
-        "conversation.error.call.disconnected" => "That party had already left the call.",
-        "conversation.error.conversation.not.found" => "That call no longer exists.",
-        "conversation.error.not.conversation.participant" => {
+        codes::CALL_DISCONNECTED => "That party had already left the call.",
+        codes::CONVERSATION_NOT_FOUND => "That call no longer exists.",
+        codes::NOT_CONVERSATION_PARTICIPANT => {
             "Genesys Cloud does not let you act on this call because you are not a party on it and \
              lack the permission to act on other people's calls."
         }
-        "conversation.error.forbidden.not.active.participant" => {
+        codes::FORBIDDEN_NOT_ACTIVE_PARTICIPANT => {
             "Genesys Cloud refused: you are not an active party on this call."
         }
-        "conversation.error.hold.alerting" => {
-            "A party whose phone is still ringing cannot be put on hold."
-        }
-        "conversation.error.cannot.confine.party" => {
+        codes::HOLD_ALERTING => "A party whose phone is still ringing cannot be put on hold.",
+        codes::CANNOT_CONFINE_PARTY => {
             "This party cannot be confined because the call is not a conference."
         }
-        "conversation.error.cannot.disconnect.call" => "Genesys Cloud cannot disconnect this call.",
-        "not.a.user" => {
+        codes::CANNOT_DISCONNECT_CALL => "Genesys Cloud cannot disconnect this call.",
+        codes::NOT_A_USER => {
             "This sign-in is not a user (it is a client-credentials token); call control needs a \
              supervisor's own sign-in."
         }
-        "too.many.requests" => {
+        codes::TOO_MANY_REQUESTS => {
             "Genesys Cloud is rate-limiting requests; wait a moment and try again."
         }
-        "bad.credentials" | "authentication.required" => "Your session has ended; sign in again.",
-        "not.found" => "That party or call could not be found; it may have ended.",
-        "internal.server.error" | "service.unavailable" | "request.timeout" => {
+        codes::BAD_CREDENTIALS | codes::AUTHENTICATION_REQUIRED => {
+            "Your session has ended; sign in again."
+        }
+        codes::NOT_FOUND => "That party or call could not be found; it may have ended.",
+        codes::INTERNAL_SERVER_ERROR | codes::SERVICE_UNAVAILABLE | codes::REQUEST_TIMEOUT => {
             "Genesys Cloud had a temporary problem; try again in a moment."
         }
         _ => return None,
@@ -178,10 +179,12 @@ impl From<genesys_client::Error> for IpcError {
                     "Genesys Cloud could not be reached ({error}). Check the network and try again."
                 ),
             ),
-            K::BadRequest if error.code() == Some("conversation.error.call.disconnected") => {
+            K::BadRequest if error.code() == Some(codes::CALL_DISCONNECTED) => {
                 (ErrorCode::ParticipantGone, said(""))
             }
-            K::BadRequest if error.code() == Some("not.a.user") => (ErrorCode::Forbidden, said("")),
+            K::BadRequest if error.code() == Some(codes::NOT_A_USER) => {
+                (ErrorCode::Forbidden, said(""))
+            }
             K::InvalidConfig | K::InvalidRequest => (ErrorCode::InvalidArgument, error.to_string()),
             K::OAuth => (
                 ErrorCode::SignInFailed,
@@ -360,7 +363,7 @@ mod tests {
     #[test]
     fn vendor_codes_have_plain_words() {
         assert!(
-            explain_vendor_code("missing.any.permissions")
+            explain_vendor_code(codes::MISSING_ANY_PERMISSIONS)
                 .is_some_and(|t| t.contains("conversation:communication:disconnect"))
         );
         assert_eq!(explain_vendor_code("something.new"), None);
