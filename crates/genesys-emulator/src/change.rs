@@ -353,6 +353,10 @@ impl World {
             self.history.changed(before, now, self.analytics.lag);
         }
         self.publish(&id);
+        if self.transcription.settings.active() {
+            // Sessions start and end with calls: let the transcription engine look now.
+            self.transcription.wake.notify_one();
+        }
         Ok(id)
     }
 

@@ -77,6 +77,12 @@ pub struct EmulatorConfig {
     pub analytics_lag: Duration,
     /// Deepest result the details query pages to (`pageNumber * pageSize`); deeper pages are 400.
     pub analytics_max_results: usize,
+    /// From a party's speech to the delivery of its transcript (the platform: about 35 s).
+    pub transcription_delay: Duration,
+    /// Interval of the transcription topic's status-only heartbeats (the platform: 5 minutes).
+    pub transcription_heartbeat: Duration,
+    /// How often each connected party says a line on its own on transcribed calls (0 = never).
+    pub speech_every: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -94,6 +100,9 @@ impl Default for EmulatorConfig {
             latency: Duration::ZERO,
             analytics_lag: Duration::from_millis(3000),
             analytics_max_results: 100_000,
+            transcription_delay: Duration::from_secs(35),
+            transcription_heartbeat: Duration::from_secs(300),
+            speech_every: Duration::from_secs(20),
         }
     }
 }

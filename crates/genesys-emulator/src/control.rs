@@ -19,6 +19,7 @@ use crate::errors::ApiError;
 use crate::faults::{ActiveFault, FaultSpec};
 use crate::history::AnalyticsSettings;
 use crate::model::{OAuthClient, User};
+use crate::transcription::{SilentRequest, SpeakRequest, TranscriptionRequest};
 use crate::world::{Shared, UserInfo, World, WorldHandle};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -30,6 +31,12 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/conversations/{c}/participants", post(join))
         .route("/conversations/{c}/participants/{p}/leave", post(leave))
         .route("/conversations/{c}/end", post(end))
+        .route("/conversations/{c}/participants/{p}/speak", post(speak))
+        .route("/conversations/{c}/participants/{p}/silent", post(silent))
+        .route(
+            "/transcription",
+            get(get_transcription).post(set_transcription),
+        )
         .route("/users", get(users).post(upsert_user_route))
         .route("/analytics", get(get_analytics).post(set_analytics))
         .route("/queues", get(queues))
@@ -164,6 +171,41 @@ async fn end(
     Path(c): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(handle(&shared).end(&c)?))
+}
+
+async fn speak(
+    State(shared): State<Arc<Shared>>,
+    Path((c, p)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: SpeakRequest = parse(&body, false)?;
+    let out = handle(&shared).speak(&c, &p, &req.text)?;
+    Ok(Json(serde_json::to_value(out).unwrap_or_default()))
+}
+
+async fn silent(
+    State(shared): State<Arc<Shared>>,
+    Path((c, p)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: SilentRequest = parse(&body, true)?;
+    handle(&shared).set_silent(&c, &p, req.silent)?;
+    Ok(Json(json!({"silent": req.silent})))
+}
+
+async fn get_transcription(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(handle(&shared).transcription().to_json())
+}
+
+async fn set_transcription(
+    State(shared): State<Arc<Shared>>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: TranscriptionRequest = parse(&body, false)?;
+    let s = handle(&shared)
+        .set_transcription(&req)
+        .map_err(ApiError::bad_request)?;
+    Ok(Json(s.to_json()))
 }
 
 async fn users(State(shared): State<Arc<Shared>>) -> Json<Value> {
@@ -492,11 +534,13 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let active = w.conversations.values().filter(|c| c.is_active()).count();
     let channels = w.notifier.len();
     let snapshots = w.history.snapshots();
+    let transcription = w.transcription.published;
     drop(w);
     Json(json!({
         "events": h.event_stats(),
         "conversations": {"active": active},
         "analyticsSnapshots": snapshots,
         "channels": channels,
+        "transcriptionMessages": transcription,
     }))
 }

@@ -24,6 +24,7 @@ mod scenario;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 mod tokens;
+mod transcription;
 mod world;
 mod ws;
 
@@ -52,6 +53,10 @@ pub use scenario::{
     ORG_ID, ORG_NAME, PERM_CONVERSATION_DETAIL, PERM_DISCONNECT, PERM_QUEUE_OBSERVATION,
     PERM_QUEUE_VIEW, PERM_VIEW, PUBLIC_CLIENT_ID, QUEUE_NAMES, SERVICE_CLIENT_ID, SUPERVISOR_EMAIL,
     agent_email,
+};
+pub use transcription::{
+    PERM_TRANSCRIPTION, SilentRequest, SpeakOutcome, SpeakRequest, TranscriptionRequest,
+    TranscriptionSettings,
 };
 pub use world::{EventStats, QueueInfo, RequestRecord, UserInfo, WorldHandle};
 pub use ws::{HEARTBEAT, PONG};
@@ -83,6 +88,7 @@ pub struct RunningEmulator {
     shutdown: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
     churn: Option<JoinHandle<()>>,
+    transcription: Option<JoinHandle<()>>,
 }
 
 impl RunningEmulator {
@@ -123,6 +129,9 @@ impl RunningEmulator {
         if let Some(churn) = self.churn.take() {
             churn.abort();
         }
+        if let Some(t) = self.transcription.take() {
+            t.abort();
+        }
     }
 }
 
@@ -134,6 +143,9 @@ impl Drop for RunningEmulator {
         }
         if let Some(c) = self.churn.take() {
             c.abort();
+        }
+        if let Some(t) = self.transcription.take() {
+            t.abort();
         }
     }
 }
@@ -198,6 +210,7 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         }
     });
     let churn = tokio::spawn(churn::run(shared.clone()));
+    let transcription = tokio::spawn(transcription::run(shared.clone()));
     tracing::info!(%base_url, scenario = %shared.config.scenario, seed = shared.config.seed, "genesys emulator started");
     Ok(RunningEmulator {
         addr,
@@ -206,5 +219,6 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         shutdown: shutdown_tx,
         server: Some(server),
         churn: Some(churn),
+        transcription: Some(transcription),
     })
 }

@@ -50,6 +50,16 @@ struct Args {
     /// Deepest result the details query pages to (pageNumber * pageSize); deeper pages are 400.
     #[arg(long = "analytics-max-results", default_value_t = 100_000)]
     analytics_max_results: usize,
+    /// Delay from a party's speech to the delivery of its transcript, in milliseconds.
+    #[arg(long = "transcription-delay-ms", default_value_t = 35_000)]
+    transcription_delay_ms: u64,
+    /// Interval of the transcription topic's heartbeats, in milliseconds.
+    #[arg(long = "transcription-heartbeat-ms", default_value_t = 300_000)]
+    transcription_heartbeat_ms: u64,
+    /// How often each connected party speaks on its own on transcribed calls, in milliseconds
+    /// (0 = only when told through the control plane).
+    #[arg(long = "speech-every-ms", default_value_t = 20_000)]
+    speech_every_ms: u64,
 }
 
 fn parse_scenario(s: &str) -> Result<ScenarioName, String> {
@@ -114,6 +124,12 @@ async fn main() -> ExitCode {
         latency: Duration::from_millis(args.latency_ms),
         analytics_lag: Duration::from_millis(args.analytics_lag_ms),
         analytics_max_results: args.analytics_max_results.max(1),
+        transcription_delay: Duration::from_millis(args.transcription_delay_ms),
+        transcription_heartbeat: Duration::from_millis(args.transcription_heartbeat_ms.max(10)),
+        speech_every: Duration::from_millis(match args.speech_every_ms {
+            0 => 0,
+            ms => ms.max(10),
+        }),
     };
     let stop = stop_signal();
     let emulator = match genesys_emulator::start(config).await {

@@ -60,6 +60,8 @@ pub enum Topic {
     QueueConversations(String),
     UserCalls(String),
     UserConversations(String),
+    /// `v2.conversations.{id}.transcription`.
+    Transcription(String),
 }
 
 impl Topic {
@@ -84,6 +86,11 @@ impl Topic {
             }
             if let Some(id) = rest.strip_suffix(".conversations") {
                 return valid_id(id).then(|| Topic::UserConversations(id.to_owned()));
+            }
+        }
+        if let Some(rest) = name.strip_prefix("v2.conversations.") {
+            if let Some(id) = rest.strip_suffix(".transcription") {
+                return valid_id(id).then(|| Topic::Transcription(id.to_owned()));
             }
         }
         None
@@ -331,6 +338,12 @@ mod tests {
         assert_eq!(Topic::parse("v2.users..conversations"), None);
         assert_eq!(Topic::parse("v2.users.a.b.conversations"), None);
         assert_eq!(Topic::parse("v2.conversations.calls"), None);
+        assert_eq!(
+            Topic::parse("v2.conversations.c-1.transcription"),
+            Some(Topic::Transcription("c-1".into()))
+        );
+        assert_eq!(Topic::parse("v2.conversations..transcription"), None);
+        assert_eq!(Topic::parse("v2.conversations.c-1"), None);
         assert_eq!(Topic::parse("v2.routing.queues.x\".conversations"), None);
     }
 

@@ -351,7 +351,8 @@ pub fn user_authorization(u: &User) -> Value {
 }
 
 /// A queue in the `Queue` shape.
-pub fn queue(q: &Queue, member_count: usize) -> Value {
+/// `transcription` is whether the org transcribes the queue's calls (licensed and switched on).
+pub fn queue(q: &Queue, member_count: usize, transcription: bool) -> Value {
     json!({
         "id": q.id,
         "name": q.name,
@@ -365,7 +366,7 @@ pub fn queue(q: &Queue, member_count: usize) -> Value {
         "skillEvaluationMethod": "BEST",
         "scoringMethod": "TimestampAndPriority",
         "autoAnswerOnly": false,
-        "enableTranscription": false,
+        "enableTranscription": transcription,
         "enableManualAssignment": false,
         "callingPartyName": q.name,
         "selfUri": format!("/api/v2/routing/queues/{}", q.id),

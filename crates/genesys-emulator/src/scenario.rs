@@ -185,6 +185,10 @@ pub struct ScenarioData {
     pub conversations: Vec<Conversation>,
     /// The RNG after loading, continued by churn and runtime-created calls.
     pub rng: ChaCha8Rng,
+    /// Whether the org's licence includes transcription.
+    pub transcription_licensed: bool,
+    /// Whether transcription is switched on for the queues.
+    pub transcription_enabled: bool,
 }
 
 fn supervisor_permissions() -> Vec<String> {
@@ -194,6 +198,7 @@ fn supervisor_permissions() -> Vec<String> {
         PERM_QUEUE_OBSERVATION,
         PERM_QUEUE_VIEW,
         PERM_CONVERSATION_DETAIL,
+        crate::transcription::PERM_TRANSCRIPTION,
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -322,6 +327,8 @@ pub fn build(name: ScenarioName, seed: u64, load_count: usize, now: DateTime<Utc
         queues,
         clients: demo_clients(),
         conversations,
+        transcription_licensed: true,
+        transcription_enabled: false,
     }
 }
 

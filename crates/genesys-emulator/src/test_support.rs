@@ -27,6 +27,7 @@ use crate::scenario::{
     CONFIDENTIAL_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS, PUBLIC_CLIENT_ID,
     SERVICE_CLIENT_ID,
 };
+pub use crate::transcription::{SilentRequest, SpeakOutcome, SpeakRequest, TranscriptionRequest};
 pub use crate::world::RequestRecord;
 
 /// An HTTP client that behaves like a test's browser: redirects are returned, not followed (the
@@ -181,6 +182,40 @@ impl ControlClient {
     pub async fn end_call(&self, conversation: &str) -> Value {
         self.post(&format!("/conversations/{conversation}/end"), &Value::Null)
             .await
+    }
+
+    /// `POST /conversations/{c}/participants/{p}/speak`: the party says `text`; whether and when
+    /// its transcript is delivered.
+    pub async fn speak(&self, conversation: &str, participant: &str, text: &str) -> SpeakOutcome {
+        let v = self
+            .post(
+                &format!("/conversations/{conversation}/participants/{participant}/speak"),
+                &SpeakRequest {
+                    text: text.to_owned(),
+                },
+            )
+            .await;
+        serde_json::from_value(v).expect("a speak outcome")
+    }
+
+    /// `POST /conversations/{c}/participants/{p}/silent`: the party stops speaking on its own
+    /// (`silent`), or starts again.
+    pub async fn set_silent(&self, conversation: &str, participant: &str, silent: bool) {
+        self.post(
+            &format!("/conversations/{conversation}/participants/{participant}/silent"),
+            &SilentRequest { silent },
+        )
+        .await;
+    }
+
+    /// `GET /transcription`: `{delayMs, heartbeatMs, speechEveryMs, licensed, enabled}`.
+    pub async fn transcription(&self) -> Value {
+        self.get("/transcription").await
+    }
+
+    /// `POST /transcription`: changes the transcription timing, licence or switch.
+    pub async fn set_transcription(&self, request: &TranscriptionRequest) -> Value {
+        self.post("/transcription", request).await
     }
 
     /// `GET /users`: every user with id, email, permissions and queues.

@@ -18,6 +18,7 @@ use crate::notify::Notifier;
 use crate::render::{self, Names};
 use crate::scenario::{self, ScenarioData};
 use crate::tokens::TokenStore;
+use crate::transcription::{Transcription, TranscriptionSettings};
 
 /// Request-log capacity; older entries are dropped first.
 pub const REQUEST_LOG_CAPACITY: usize = 10_000;
@@ -99,6 +100,8 @@ pub struct World {
     pub history: History,
     /// Lag and paging depth of the analytics details (runtime-settable).
     pub analytics: AnalyticsSettings,
+    /// The transcription topic's engine: sessions, speech and deliveries.
+    pub transcription: Transcription,
 }
 
 impl World {
@@ -126,6 +129,10 @@ impl World {
             events_dropped: 0,
             history: History::default(),
             analytics: AnalyticsSettings::default(),
+            transcription: Transcription::new(
+                seed,
+                TranscriptionSettings::from_config(&EmulatorConfig::default()),
+            ),
         };
         w.install(data);
         w
@@ -150,6 +157,11 @@ impl World {
         self.rng = data.rng;
         self.history.clear();
         self.faults = Faults::new(self.seed);
+        self.transcription.restart(
+            self.seed,
+            data.transcription_licensed,
+            data.transcription_enabled,
+        );
         let users = &self.users;
         self.tokens.retain_users(|u| users.contains_key(u));
     }
@@ -212,6 +224,7 @@ impl Shared {
     pub fn new(config: EmulatorConfig, base_url: String, shutdown: watch::Receiver<bool>) -> Self {
         let mut world = World::new(config.scenario, config.seed, config.conversations);
         world.analytics = AnalyticsSettings::from_config(&config);
+        world.transcription.set_timing(&config);
         let (churn, _) = watch::channel(config.churn_per_minute);
         Self {
             world: Mutex::new(world),
@@ -408,6 +421,7 @@ impl WorldHandle {
         let (s, seed, n) = (w.scenario, w.seed, w.load_count);
         w.load(s, seed, n);
         w.analytics = AnalyticsSettings::from_config(&self.shared.config);
+        w.transcription.set_timing(&self.shared.config);
     }
 
     /// Loads another scenario.
@@ -460,6 +474,45 @@ impl WorldHandle {
     /// The analytics details lag and maximum result depth in force.
     pub fn analytics(&self) -> AnalyticsSettings {
         self.shared.lock().analytics
+    }
+
+    /// The transcription timing and switches in force.
+    pub fn transcription(&self) -> crate::transcription::TranscriptionSettings {
+        self.shared.lock().transcription.settings
+    }
+
+    /// Changes the transcription delay, heartbeat, automatic speech, licence or switch (until
+    /// reset, which restores the flags' timings and the scenario's licence and switch).
+    pub fn set_transcription(
+        &self,
+        req: &crate::transcription::TranscriptionRequest,
+    ) -> Result<crate::transcription::TranscriptionSettings, String> {
+        self.shared.lock().transcription.update(req)
+    }
+
+    /// A party says `text`; its transcript arrives after the delay if the call is transcribed
+    /// and the party can be heard.
+    pub fn speak(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        text: &str,
+    ) -> Result<crate::transcription::SpeakOutcome, ChangeError> {
+        self.shared
+            .lock()
+            .speak(conversation_id, participant_id, text)
+    }
+
+    /// A party falls silent (no more automatic lines) or speaks again.
+    pub fn set_silent(
+        &self,
+        conversation_id: &str,
+        participant_id: &str,
+        silent: bool,
+    ) -> Result<(), ChangeError> {
+        self.shared
+            .lock()
+            .set_silent(conversation_id, participant_id, silent)
     }
 
     /// Registers or replaces an OAuth client (e.g. a loopback redirect URI on a random port).

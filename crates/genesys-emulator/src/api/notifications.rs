@@ -16,6 +16,7 @@ use crate::notify::{MAX_TOPICS_PER_CHANNEL, Topic};
 use crate::render::fmt_time;
 use crate::scenario::PERM_VIEW;
 use crate::tokens::Principal;
+use crate::transcription::PERM_TRANSCRIPTION;
 use crate::world::{Shared, World};
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -149,6 +150,12 @@ fn check_topic(p: &Principal, name: &str) -> Result<(), Refusal> {
         Topic::UserCalls(u) | Topic::UserConversations(u) => {
             if p.user_id.as_deref() != Some(u.as_str()) && !p.has(PERM_VIEW) {
                 return Err(Refusal::Permission(PERM_VIEW));
+            }
+        }
+        // Only this permission, whoever's call it is (it is not division-aware).
+        Topic::Transcription(_) => {
+            if !p.has(PERM_TRANSCRIPTION) {
+                return Err(Refusal::Permission(PERM_TRANSCRIPTION));
             }
         }
     }
@@ -294,5 +301,20 @@ async fn available_topics() -> Json<Value> {
         topic("v2.routing.queues.{id}.conversations", "Conversations on a queue (participants carry calls[]).", "QueueConversationEventTopicConversation", false),
         topic("v2.users.{id}.conversations.calls", "A user's call conversations (full snapshot per change).", "ConversationCallEventTopicCallConversation", true),
         topic("v2.users.{id}.conversations", "A user's conversations (participants carry calls[]).", "ConversationEventTopicConversation", true),
+        json!({
+            "id": "v2.conversations.{id}.transcription",
+            "description": "Real-time transcripts of a conversation, grouped, about 35 s after the speech; a status-only SESSION_ONGOING message at session start and every 5 minutes.",
+            "requiresPermissions": [PERM_TRANSCRIPTION],
+            "requiresDivisionPermissions": false,
+            "requiresAnyValidator": false,
+            "enforced": false,
+            "visibility": "Public",
+            "requiresCurrentUser": false,
+            "requiresCurrentUserOrPermission": false,
+            "transports": ["All"],
+            "publicApiTemplateUriPaths": ["/api/v2/conversations/{id}"],
+            "topicParameters": ["conversation"],
+            "schema": {"title": "TranscriptionTopicTranscriptionMessage"},
+        }),
     ]}))
 }

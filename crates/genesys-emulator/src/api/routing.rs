@@ -61,7 +61,13 @@ async fn list(
     }
     let all = queues
         .into_iter()
-        .map(|q| render::queue(q, members(&w.users, &q.id)))
+        .map(|q| {
+            render::queue(
+                q,
+                members(&w.users, &q.id),
+                w.transcription.settings.active(),
+            )
+        })
         .collect();
     Ok(Json(page.listing(all, "/api/v2/routing/queues")))
 }
@@ -79,7 +85,11 @@ async fn mine(
         .ordered_queues()
         .filter(|q| user.queue_ids.contains(&q.id))
         .map(|q| {
-            let mut v = render::queue(q, members(&w.users, &q.id));
+            let mut v = render::queue(
+                q,
+                members(&w.users, &q.id),
+                w.transcription.settings.active(),
+            );
             // UserQueue has `joined` but not the Queue-only `autoAnswerOnly`.
             if let Some(o) = v.as_object_mut() {
                 o.remove("autoAnswerOnly");
@@ -102,7 +112,11 @@ async fn one(
         .queues
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("Queue [{id}] not found.")))?;
-    Ok(Json(render::queue(q, members(&w.users, &q.id))))
+    Ok(Json(render::queue(
+        q,
+        members(&w.users, &q.id),
+        w.transcription.settings.active(),
+    )))
 }
 
 #[cfg(test)]
