@@ -53,6 +53,7 @@ fn record(action: AuditAction, outcome: AuditOutcome, party: &str) -> AuditRecor
         latency_ms: 420,
         correlation_id: Some("corr-9".into()),
         detail: None,
+        policy: None,
     }
 }
 

@@ -47,6 +47,9 @@ pub trait ParticipantView {
     fn connected_time(&self) -> Option<Timestamp>;
     /// When the leg ended.
     fn end_time(&self) -> Option<Timestamp>;
+    /// When the current hold started (`startHoldTime`, a server timestamp), while held: the base
+    /// of "held for N" that needs no local observation.
+    fn hold_start(&self) -> Option<Timestamp>;
 }
 
 fn non_blank(text: Option<&String>) -> Option<&str> {
@@ -119,6 +122,9 @@ macro_rules! flat_view {
             }
             fn end_time(&self) -> Option<Timestamp> {
                 self.end_time
+            }
+            fn hold_start(&self) -> Option<Timestamp> {
+                self.start_hold_time.filter(|_| self.is_held())
             }
         }
     };
@@ -197,6 +203,11 @@ macro_rules! calls_view {
             }
             fn end_time(&self) -> Option<Timestamp> {
                 self.end_time
+            }
+            fn hold_start(&self) -> Option<Timestamp> {
+                self.effective_call()
+                    .filter(|c| c.held == Some(true))
+                    .and_then(|c| c.start_hold_time)
             }
         }
     };

@@ -51,6 +51,7 @@ fn record(round: u64, n: u64) -> AuditRecord {
         latency_ms: n,
         correlation_id: Some(format!("corr-{round}-{n}")),
         detail: Some(detail(round, n)),
+        policy: None,
     }
 }
 

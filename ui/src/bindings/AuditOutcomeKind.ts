@@ -3,4 +3,4 @@
 /**
  * How an audited action ended (the audit log's outcomes, in IPC spelling).
  */
-export type AuditOutcomeKind = "confirmed" | "notConfirmed" | "refused" | "alreadyGone" | "failed";
+export type AuditOutcomeKind = "confirmed" | "notConfirmed" | "refused" | "alreadyGone" | "failed" | "notSent" | "pending";

@@ -21,6 +21,8 @@ const OUTCOME_LABELS: Record<AuditOutcomeKind, string> = {
   refused: 'Refused',
   alreadyGone: 'Already gone',
   failed: 'Failed',
+  notSent: 'Not sent (policy)',
+  pending: 'Pending (policy)',
 };
 
 const ACTIONS: ActionKind[] = ['drop', 'mute', 'unmute', 'hold', 'unhold'];

@@ -68,7 +68,9 @@ pub async fn run(ctx: &Context, args: &AuditArgs) -> Result<Exit, CliError> {
         .map(|r| {
             let style = match r.outcome {
                 AuditOutcome::Confirmed | AuditOutcome::AlreadyGone => Style::Good,
-                AuditOutcome::NotConfirmed => Style::Warn,
+                AuditOutcome::NotConfirmed | AuditOutcome::NotSent | AuditOutcome::Pending => {
+                    Style::Warn
+                }
                 _ => Style::Bad,
             };
             vec![

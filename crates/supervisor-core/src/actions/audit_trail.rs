@@ -122,6 +122,7 @@ impl Actions {
             latency_ms: millis(ctx.started.elapsed()),
             correlation_id: correlation_id.clone(),
             detail: Some(detail),
+            policy: None,
         }
     }
 

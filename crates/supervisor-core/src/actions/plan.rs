@@ -238,6 +238,7 @@ mod tests {
             connected_since: None,
             started_at: None,
             ended_at: None,
+            held_since: None,
             user_id: user.map(UserId::new),
             queue_id: None,
             communication_id: None,

@@ -270,6 +270,7 @@ mod tests {
             latency_ms: n,
             correlation_id: Some(format!("corr-{n}")),
             detail: None,
+            policy: None,
         }
     }
 

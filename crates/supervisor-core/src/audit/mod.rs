@@ -1,4 +1,5 @@
-//! The audit log: every supervisor action, append-only on disk, crash-safe, exportable as CSV.
+//! The audit log: every supervisor action and every policy decision, append-only on disk,
+//! crash-safe, exportable as CSV.
 
 mod csv;
 mod log;
@@ -6,4 +7,6 @@ mod record;
 
 pub use csv::{CSV_HEADER, write_csv};
 pub use log::{AuditError, AuditLog, AuditReadReport, SkippedLine};
-pub use record::{Actor, AuditAction, AuditOutcome, AuditRecord, AuditRequest, Party};
+pub use record::{
+    Actor, AuditAction, AuditOutcome, AuditRecord, AuditRequest, Party, PolicyDecision, PolicyNote,
+};

@@ -32,6 +32,54 @@ pub struct AuditRecord {
     pub correlation_id: Option<String>,
     /// Human-readable explanation (the API's error message, "leg still live after 5 s", ...).
     pub detail: Option<String>,
+    /// Set on the decisions of a stale/idle-leg policy (absent on a supervisor's own actions, and
+    /// in every record written before policies existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyNote>,
+}
+
+/// Which policy rule decided, and what it decided: the rule id is how a decision is traced back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyNote {
+    /// The rule's `id` in the policy file (`stale_duplicate` for the built-in marking).
+    pub rule: String,
+    /// What the policy decided.
+    pub decision: PolicyDecision,
+    /// `dry-run` or `enforce`: the mode the decision was made in.
+    pub mode: String,
+    /// Why the leg was found ("held for 12 min"), in words.
+    pub reason: String,
+    /// Why it was skipped, for [`PolicyDecision::Skipped`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_because: Option<String>,
+}
+
+/// A policy's decision on one finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyDecision {
+    /// Dry run: enforcing would have dropped it; nothing was sent.
+    WouldDrop,
+    /// Enforce: about to send the drop (written first, so a crash or a second copy never sends
+    /// it twice, and the cap counts it).
+    Dropping,
+    /// Enforce: the drop was made; the record's outcome says how it ended.
+    Dropped,
+    /// Not acted on; `skipped_because` says why.
+    Skipped,
+}
+
+impl PolicyDecision {
+    /// The on-disk spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WouldDrop => "would_drop",
+            Self::Dropping => "dropping",
+            Self::Dropped => "dropped",
+            Self::Skipped => "skipped",
+        }
+    }
 }
 
 /// The supervisor, identified the way Genesys support will ask for it.
@@ -109,6 +157,10 @@ pub enum AuditOutcome {
     AlreadyGone,
     /// The request could not be made or answered (network, session expired, ...).
     Failed,
+    /// Nothing was sent: a policy's dry run or skip.
+    NotSent,
+    /// A policy is about to send the request; a later record tells how it ended.
+    Pending,
 }
 
 impl AuditOutcome {
@@ -120,6 +172,8 @@ impl AuditOutcome {
             Self::Refused => "refused",
             Self::AlreadyGone => "already_gone",
             Self::Failed => "failed",
+            Self::NotSent => "not_sent",
+            Self::Pending => "pending",
         }
     }
 }

@@ -20,6 +20,10 @@ pub enum AuditOutcomeKind {
     AlreadyGone,
     /// Could not be made or answered.
     Failed,
+    /// A policy's dry run or skip: nothing was sent.
+    NotSent,
+    /// A policy was about to send it (a later record tells the outcome).
+    Pending,
 }
 
 impl From<AuditOutcome> for AuditOutcomeKind {
@@ -30,6 +34,8 @@ impl From<AuditOutcome> for AuditOutcomeKind {
             AuditOutcome::Refused => Self::Refused,
             AuditOutcome::AlreadyGone => Self::AlreadyGone,
             AuditOutcome::Failed => Self::Failed,
+            AuditOutcome::NotSent => Self::NotSent,
+            AuditOutcome::Pending => Self::Pending,
         }
     }
 }
@@ -245,6 +251,7 @@ mod tests {
             latency_ms: 120,
             correlation_id: Some("corr-9".into()),
             detail: None,
+            policy: None,
         }
     }
 

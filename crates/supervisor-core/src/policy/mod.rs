@@ -2,7 +2,19 @@
 //! decides (and, only when told to, drops) with safety rules no file can switch off.
 //!
 //! - [`file`]: the TOML contract, parsed strictly; errors name the line and the field.
+//! - [`observe`]: what the detector needs besides the board (first-seen mutes, accepted drops,
+//!   transcription, names behind ids), fed by the caller.
+//! - [`detector`]: a pure function of (board, observations, now) to findings.
 
+pub mod detector;
 pub mod file;
+pub mod observe;
 
+pub use detector::{
+    Detection, Finding, FindingKind, Observations, Resolution, Unavailable, detect,
+};
 pub use file::{Mode, Policy, PolicyError, PolicyFileError, Rule, RuleKind};
+pub use observe::{
+    AcceptedDrops, Channel, Directory, FlagSeen, FlagTracker, TranscriptEvent, Transcription,
+    TranscriptionAccess,
+};

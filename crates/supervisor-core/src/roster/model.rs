@@ -608,6 +608,7 @@ fn merge_legs(
                     kept.state = leg.party.state;
                     kept.muted = leg.party.muted;
                     kept.held = leg.party.held;
+                    kept.held_since = leg.party.held_since;
                     kept.confined = leg.party.confined;
                     kept.ended_at = leg.party.ended_at.or(kept.ended_at);
                     Leg {

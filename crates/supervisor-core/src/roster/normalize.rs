@@ -74,6 +74,7 @@ fn leg_of<P: ParticipantView>(
             connected_since: p.connected_time(),
             started_at,
             ended_at: p.end_time(),
+            held_since: p.hold_start(),
             user_id: p.user_id().cloned(),
             queue_id: p.queue_id().cloned(),
             communication_id,
@@ -179,10 +180,13 @@ pub(crate) fn from_analytics(conversation: &AnalyticsConversation) -> Option<Obs
         let ended_at = (class == LegClass::Ended)
             .then(|| segments.iter().filter_map(|s| s.segment_end).max())
             .flatten();
-        let held = (class == LegClass::Live).then(|| {
-            open.iter()
-                .any(|s| s.segment_type.as_deref() == Some("hold"))
-        });
+        let hold_segment = open
+            .iter()
+            .find(|s| s.segment_type.as_deref() == Some("hold"));
+        let held = (class == LegClass::Live).then_some(hold_segment.is_some());
+        let held_since = hold_segment
+            .filter(|_| class == LegClass::Live)
+            .and_then(|s| s.segment_start);
         let name = p
             .participant_name
             .clone()
@@ -214,6 +218,7 @@ pub(crate) fn from_analytics(conversation: &AnalyticsConversation) -> Option<Obs
                 connected_since,
                 started_at,
                 ended_at,
+                held_since,
                 user_id: p.user_id.clone(),
                 queue_id,
                 communication_id: None,

@@ -34,6 +34,9 @@ pub struct Party {
     pub started_at: Option<Timestamp>,
     /// When the leg ended, for ended legs.
     pub ended_at: Option<Timestamp>,
+    /// When the current hold started (the platform's `startHoldTime`, or an open analytics hold
+    /// segment's start), while held: what the `held` policy rule counts from.
+    pub held_since: Option<Timestamp>,
     /// The user on the leg, if any: how duplicate legs of one person are spotted.
     pub user_id: Option<UserId>,
     /// The queue the leg came through, if known.
