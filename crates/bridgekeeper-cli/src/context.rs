@@ -9,9 +9,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use genesys_client::{Environment, Region};
+use genesys_client::Environment;
 use serde::{Deserialize, Serialize};
-use supervisor_core::auth::{AuthError, Session, SessionOptions};
+use supervisor_core::app;
+use supervisor_core::auth::{
+    AuthError, EnvironmentChoiceError, Session, choose_environment, environment_choice,
+};
 use supervisor_core::token_store::{KeyringStore, TokenStore};
 
 use crate::cli::GlobalArgs;
@@ -42,17 +45,11 @@ pub struct RememberedAccount {
 impl RememberedAccount {
     /// Records an environment and client.
     pub fn new(environment: &Environment, client_id: &str) -> Self {
-        match environment {
-            Environment::Region(r) => Self {
-                region: Some(r.name().to_owned()),
-                api_base: None,
-                client_id: client_id.to_owned(),
-            },
-            other => Self {
-                region: None,
-                api_base: Some(other.api_base().as_str().trim_end_matches('/').to_owned()),
-                client_id: client_id.to_owned(),
-            },
+        let (region, api_base) = environment_choice(environment);
+        Self {
+            region,
+            api_base,
+            client_id: client_id.to_owned(),
         }
     }
 
@@ -63,38 +60,25 @@ impl RememberedAccount {
     }
 }
 
-/// Parses `--region` / `--api-base` (at most one), applying the loopback-only rule for bases.
+/// Parses `--region` / `--api-base` by the core's one rule ([`choose_environment`]), in the CLI's
+/// words.
 pub fn parse_environment(
     region: Option<&str>,
     api_base: Option<&str>,
 ) -> Result<Option<Environment>, CliError> {
-    let region = region.map(str::trim).filter(|s| !s.is_empty());
-    let base = api_base.map(str::trim).filter(|s| !s.is_empty());
-    match (region, base) {
-        (Some(_), Some(_)) => Err(CliError::new(
-            "choose either --region or --api-base, not both",
+    use EnvironmentChoiceError as E;
+    choose_environment(region, api_base).map_err(|e| match e {
+        E::Both => CliError::new("choose either --region or --api-base, not both"),
+        E::UnknownRegion { reason, .. } => CliError::new(reason),
+        E::UnusableBase { base, reason } => CliError::new(format!(
+            "--api-base is only for a local emulator on this computer \
+             (http://127.0.0.1:PORT); {base:?} is not usable: {reason}"
         )),
-        (None, None) => Ok(None),
-        (Some(name), None) => name
-            .parse::<Region>()
-            .map(|r| Some(Environment::Region(r)))
-            .map_err(|e| CliError::new(e.to_string())),
-        (None, Some(base)) => {
-            let env = Environment::custom(base).map_err(|e| {
-                CliError::new(format!(
-                    "--api-base is only for a local emulator on this computer \
-                     (http://127.0.0.1:PORT); {base:?} is not usable: {e}"
-                ))
-            })?;
-            if !env.is_loopback() {
-                return Err(CliError::new(format!(
-                    "--api-base is only for a local emulator on this computer \
-                     (http://127.0.0.1:PORT), not {base}; use --region for Genesys Cloud"
-                )));
-            }
-            Ok(Some(env))
-        }
-    }
+        E::RemoteBase { base } => CliError::new(format!(
+            "--api-base is only for a local emulator on this computer \
+             (http://127.0.0.1:PORT), not {base}; use --region for Genesys Cloud"
+        )),
+    })
 }
 
 /// Everything a command needs; built once in `main`.
@@ -187,17 +171,12 @@ impl Context {
     /// Resumes the stored session of [`Context::account`] from the keyring.
     pub async fn session(&self) -> Result<Session, CliError> {
         let (environment, client_id) = self.account()?;
-        Session::resume(
-            &environment,
-            &client_id,
-            self.store(),
-            SessionOptions::default(),
-        )
-        .await
-        .map_err(|e| match e {
-            AuthError::NotSignedIn => CliError::not_signed_in(),
-            other => other.into(),
-        })
+        app::session::resume(&environment, &client_id, self.store())
+            .await
+            .map_err(|e| match e {
+                AuthError::NotSignedIn => CliError::not_signed_in(),
+                other => other.into(),
+            })
     }
 
     fn account_file(&self) -> Result<PathBuf, CliError> {
@@ -258,6 +237,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use genesys_client::Region;
 
     #[test]
     fn environments_regions_and_only_loopback_bases() {

@@ -5,6 +5,17 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The one id rule: what a platform id (queue, user, conversation, participant) may look like
+/// before anything is built from it. Letters, digits, `-` and `_`, 1 to 128 of them: Genesys ids
+/// are UUIDs, and an id must be safe as a path segment and as a notification topic segment.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*

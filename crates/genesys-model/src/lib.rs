@@ -46,7 +46,9 @@ pub use events::{
     ConversationEventTopicParticipant, QueueConversationCallEventTopicCallConversation,
     QueueConversationCallEventTopicCallMediaParticipant, QueueConversationEventTopicConversation,
 };
-pub use ids::{ChannelId, CommunicationId, ConversationId, ParticipantId, QueueId, UserId};
+pub use ids::{
+    ChannelId, CommunicationId, ConversationId, ParticipantId, QueueId, UserId, is_valid_id,
+};
 pub use notifications::{
     Channel, ChannelEntityListing, ChannelMetadata, ChannelTopic, ChannelTopicEntityListing,
     EnvelopeMetadata, Notification, NotificationBody, NotificationEnvelope, RawNotification,

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use genesys_model::ids::{QueueId, UserId};
+use genesys_model::ids::{QueueId, UserId, is_valid_id};
 
 const QUEUE_PREFIX: &str = "v2.routing.queues.";
 const USER_PREFIX: &str = "v2.users.";
@@ -101,15 +101,6 @@ impl From<UserId> for WatchTarget {
     fn from(user: UserId) -> Self {
         Self::User(user)
     }
-}
-
-/// One topic segment: letters, digits, `-` and `_`, 1 to 128 of them (Genesys ids are UUIDs).
-fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use genesys_model::{ConversationId, ParticipantId};
 use supervisor_core::actions::{ActionError, ActionReport, Actions, ActionsConfig, DropPlan};
+use supervisor_core::app;
 use supervisor_core::audit::AuditLog;
 use supervisor_core::roster::Roster;
 
@@ -19,26 +20,15 @@ const MAX_REREAD_AFTER: Duration = Duration::from_secs(2);
 
 /// Checked ids from the command line.
 pub fn ids(args: &PartyArgs) -> Result<(ConversationId, ParticipantId), CliError> {
-    let conversation = args.conversation.trim();
-    let participant = args.participant.trim();
-    let ok = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 128
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    let checked = |id: &str, what: &'static str| {
+        app::ids::valid_id(id, what).map_err(|_| {
+            CliError::new(format!(
+                "{id:?} is not a {what} id (letters, digits and dashes, as listed by `calls`)"
+            ))
+        })
     };
-    if !ok(conversation) {
-        return Err(CliError::new(format!(
-            "{:?} is not a conversation id (letters, digits and dashes, as listed by `calls`)",
-            args.conversation
-        )));
-    }
-    if !ok(participant) {
-        return Err(CliError::new(format!(
-            "{:?} is not a participant id (letters, digits and dashes, as listed by `calls`)",
-            args.participant
-        )));
-    }
+    let conversation = checked(&args.conversation, "conversation")?;
+    let participant = checked(&args.participant, "participant")?;
     Ok((
         ConversationId::new(conversation),
         ParticipantId::new(participant),
@@ -71,14 +61,14 @@ impl Live {
             reread_after: (wait / 2).min(MAX_REREAD_AFTER),
             ..ActionsConfig::default()
         };
-        let actions = match Actions::new(roster.clone(), audit, config).await {
-            Ok(actions) => actions,
-            Err(e) => {
-                roster.shutdown().await;
-                return Err(error_to_cli(e));
-            }
-        };
-        actions.attach_session(session);
+        let actions =
+            match app::actions::open_actions(&session, roster.clone(), audit, config).await {
+                Ok(actions) => actions,
+                Err(e) => {
+                    roster.shutdown().await;
+                    return Err(error_to_cli(e));
+                }
+            };
         Ok(Self { actions, roster })
     }
 

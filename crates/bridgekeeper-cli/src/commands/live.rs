@@ -8,8 +8,8 @@ use genesys_client::Client;
 use genesys_model::UserId;
 use genesys_model::{ConversationId, QueueId};
 use genesys_notify::NotifyConfig;
-use genesys_notify::WatchTarget;
 use serde::Serialize;
+use supervisor_core::app;
 use supervisor_core::roster::{
     ChangeKind, ConnectionState, ConversationRecord, LegStatus, Party, Roster, RosterConfig,
     RosterStatus, Watch, WatchRequest,
@@ -34,8 +34,8 @@ pub fn start(api: &Client, queues: Vec<QueueId>) -> Roster {
 
 /// Starts the roster for queues and people.
 pub fn start_watching(api: &Client, queues: Vec<QueueId>, users: Vec<UserId>) -> Roster {
-    Roster::connect_watching(
-        api.clone(),
+    app::board::start_roster(
+        api,
         WatchRequest {
             watch: Watch {
                 queues: queues.into_iter().collect(),
@@ -66,21 +66,17 @@ pub async fn start_selection(
     Ok((queues, roster))
 }
 
-/// Resolves `--user` values: `me` is the signed-in user; anything else must be a valid id.
+/// Resolves `--user` values: `me` is the signed-in user; anything else must pass the one id rule.
 pub fn resolve_users(values: &[String], me: &str) -> Result<Vec<UserId>, CliError> {
-    let mut out: Vec<UserId> = Vec::new();
-    for v in values {
-        let v = v.trim();
-        let id = if v.eq_ignore_ascii_case("me") { me } else { v };
-        if !WatchTarget::User(UserId::new(id)).is_valid() {
-            return Err(CliError::new(format!("“{v}” is not a valid user id")));
+    let ids = values.iter().map(|v| {
+        if v.trim().eq_ignore_ascii_case("me") {
+            me
+        } else {
+            v.as_str()
         }
-        let id = UserId::new(id);
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    Ok(out)
+    });
+    let ids = app::ids::valid_ids(ids, "user").map_err(|e| CliError::new(e.to_string()))?;
+    Ok(ids.into_iter().map(UserId::new).collect())
 }
 
 /// True when the board holds every call it knows of and events flow.

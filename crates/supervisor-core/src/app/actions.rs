@@ -6,11 +6,28 @@ use genesys_model::{ConversationId, ParticipantId};
 
 use super::ids::one_id;
 use super::{Desktop, lock};
-use crate::actions::Actions;
+use crate::actions::{ActionError, Actions, ActionsConfig};
+use crate::audit::AuditLog;
+use crate::auth::Session;
 use crate::ipc::actions::{
     ActionResult, DropPlanView, ExecuteDropRequest, PlanDropRequest, SetFlagRequest,
 };
 use crate::ipc::error::{ErrorCode, IpcError};
+use crate::roster::Roster;
+
+/// The verified actions of a signed-in session over a live roster (the desktop's board, the CLI's
+/// `drop`, `mute` and `hold`): reads who is acting and ties them to the session, so its end is
+/// recognised before any request.
+pub async fn open_actions(
+    session: &Session,
+    roster: Roster,
+    audit: AuditLog,
+    config: ActionsConfig,
+) -> Result<Actions, ActionError> {
+    let actions = Actions::new(roster, audit, config).await?;
+    actions.attach_session(session.clone());
+    Ok(actions)
+}
 
 impl Desktop {
     async fn actions(&self) -> Result<Actions, IpcError> {
@@ -26,10 +43,15 @@ impl Desktop {
         let actions = live
             .actions
             .get_or_try_init(|| async {
-                let actions =
-                    Actions::new(live.roster.clone(), audit, self.config.actions.clone()).await?;
-                actions.attach_session(session);
-                Ok::<_, IpcError>(actions)
+                Ok::<_, IpcError>(
+                    open_actions(
+                        &session,
+                        live.roster.clone(),
+                        audit,
+                        self.config.actions.clone(),
+                    )
+                    .await?,
+                )
             })
             .await?;
         Ok(actions.clone())

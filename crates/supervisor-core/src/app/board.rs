@@ -5,13 +5,26 @@ use std::sync::Arc;
 
 use genesys_client::Client;
 use genesys_model::{QueueId, UserId};
+use genesys_notify::NotifyConfig;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{Desktop, Live, lock};
 use crate::ipc::error::IpcError;
 use crate::ipc::queues::{QueueInfo, WatchedPeople};
 use crate::ipc::roster::{ConnectionStatusResponse, ConnectionView, RosterEvent, RosterSnapshot};
-use crate::roster::{Roster, Watch, WatchRequest};
+use crate::roster::{Roster, RosterConfig, Watch, WatchRequest};
+
+/// Starts the live roster for a watch choice (the desktop's board, the CLI's `calls`, `watch` and
+/// actions): the notification channel through the session's REST client, the subscriptions and
+/// the first sweep.
+pub fn start_roster(
+    client: &Client,
+    watch: WatchRequest,
+    notify: NotifyConfig,
+    config: RosterConfig,
+) -> Roster {
+    Roster::connect_watching(client.clone(), watch, notify, config)
+}
 
 /// What the roster watches for a queue choice and a people choice (`me`: the signed-in user).
 pub(super) fn watch_request(
@@ -41,8 +54,8 @@ impl Desktop {
         if watch.watch.is_empty() {
             return None;
         }
-        let roster = Roster::connect_watching(
-            client.clone(),
+        let roster = start_roster(
+            client,
             watch,
             self.config.notify.clone(),
             self.config.roster.clone(),

@@ -12,13 +12,29 @@ use super::{
     Browser, DEMO_ACCOUNT, DEMO_CALLBACK_TIMEOUT, DemoSignIn, Desktop, Signed, State, lock,
 };
 use crate::actions::Actions;
-use crate::auth::{LoopbackConfig, Session, SessionOptions, SessionStatus, SignIn, SignInConfig};
+use crate::auth::{
+    AuthError, LoopbackConfig, Session, SessionOptions, SessionStatus, SignIn, SignInConfig,
+    environment_choice,
+};
 use crate::ipc::error::{ErrorCode, IpcError};
 use crate::ipc::session::{
     LastSignIn, SessionInfo, SessionInfoResponse, SessionState, SignInRequest, SignInResponse,
     SignOutResponse, region_options,
 };
 use crate::token_store::{MemoryStore, TokenStore};
+
+/// Resumes the session stored for an environment and client, without a browser: the desktop at
+/// start, and every CLI command after `login`.
+///
+/// [`AuthError::NotSignedIn`] when nothing is stored; [`AuthError::SessionExpired`] when the stored
+/// PKCE token has expired.
+pub async fn resume(
+    environment: &Environment,
+    client_id: &str,
+    store: Arc<dyn TokenStore>,
+) -> Result<Session, AuthError> {
+    Session::resume(environment, client_id, store, SessionOptions::default()).await
+}
 
 fn session_info(signed: &Signed) -> SessionInfo {
     let user = signed.session.user();
@@ -96,11 +112,10 @@ impl Desktop {
             client_secret: None,
         };
         let environment = request.environment()?;
-        let session = Session::resume(
+        let session = resume(
             &environment,
             request.client_id()?,
             Arc::clone(&self.keyring),
-            SessionOptions::default(),
         )
         .await?;
         self.signed(session, false, prefs)
@@ -182,15 +197,10 @@ impl Desktop {
             .browser_sign_in(config, Arc::clone(&self.keyring), browser)
             .await?;
         let mut prefs = self.prefs.load();
+        let (region, api_base) = environment_choice(&environment);
         prefs.last_sign_in = Some(LastSignIn {
-            region: match &environment {
-                Environment::Region(r) => Some(r.name().to_owned()),
-                _ => None,
-            },
-            api_base: match &environment {
-                Environment::Region(_) => None,
-                other => Some(other.api_base().as_str().trim_end_matches('/').to_owned()),
-            },
+            region,
+            api_base,
             client_id,
             confidential: request.client_secret().is_some(),
         });

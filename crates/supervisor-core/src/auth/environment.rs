@@ -1,4 +1,5 @@
-//! How an environment is named in the token store, and which environments sign-in accepts.
+//! How an environment is named in the token store, which environments sign-in accepts, and the one
+//! "region or API base" rule both the desktop and the CLI apply to what people type.
 
 use genesys_client::{Environment, Region};
 
@@ -45,9 +46,127 @@ pub(crate) fn check_allowed(environment: &Environment) -> Result<(), AuthError> 
     }
 }
 
+/// Why a "region or API base" choice is refused; each client words it for its own people.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EnvironmentChoiceError {
+    /// Both a region and an API base were given.
+    #[error("choose either a region or an API base, not both")]
+    Both,
+    /// The region name is not one the client knows.
+    #[error("{name:?} is not a known region: {reason}")]
+    UnknownRegion {
+        /// What was typed.
+        name: String,
+        /// The parser's reason (it lists the known names).
+        reason: String,
+    },
+    /// The API base is not a usable URL.
+    #[error("the API base {base:?} is not usable: {reason}")]
+    UnusableBase {
+        /// What was typed.
+        base: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The API base is not a loopback emulator (plain or remote hosts are never allowed).
+    #[error("the API base {base} is not a local emulator on this computer")]
+    RemoteBase {
+        /// What was typed.
+        base: String,
+    },
+}
+
+/// The one "region or API base" rule: blank means not given, at most one of the two, a region by
+/// name or domain, an API base only for a loopback emulator. `Ok(None)` when neither is given.
+pub fn choose_environment(
+    region: Option<&str>,
+    api_base: Option<&str>,
+) -> Result<Option<Environment>, EnvironmentChoiceError> {
+    let region = region.map(str::trim).filter(|s| !s.is_empty());
+    let base = api_base.map(str::trim).filter(|s| !s.is_empty());
+    match (region, base) {
+        (Some(_), Some(_)) => Err(EnvironmentChoiceError::Both),
+        (None, None) => Ok(None),
+        (Some(name), None) => name
+            .parse::<Region>()
+            .map(|r| Some(Environment::Region(r)))
+            .map_err(|e| EnvironmentChoiceError::UnknownRegion {
+                name: name.to_owned(),
+                reason: e.to_string(),
+            }),
+        (None, Some(base)) => {
+            let env =
+                Environment::custom(base).map_err(|e| EnvironmentChoiceError::UnusableBase {
+                    base: base.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            if !env.is_loopback() {
+                return Err(EnvironmentChoiceError::RemoteBase {
+                    base: base.to_owned(),
+                });
+            }
+            Ok(Some(env))
+        }
+    }
+}
+
+/// The other way round: the region name or the API base (no trailing slash) that names
+/// `environment` in a remembered sign-in, for [`choose_environment`] to read back.
+pub fn environment_choice(environment: &Environment) -> (Option<String>, Option<String>) {
+    match environment {
+        Environment::Region(r) => (Some(r.name().to_owned()), None),
+        other => (
+            None,
+            Some(other.api_base().as_str().trim_end_matches('/').to_owned()),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_rule_for_region_or_api_base() {
+        assert_eq!(
+            choose_environment(Some("eu_west_1"), None),
+            Ok(Some(Environment::Region(Region::EuWest1)))
+        );
+        assert_eq!(
+            choose_environment(Some(" mypurecloud.ie "), Some(" ")),
+            Ok(Some(Environment::Region(Region::EuWest1)))
+        );
+        assert_eq!(choose_environment(Some(" "), None), Ok(None));
+        assert!(matches!(
+            choose_environment(Some("mars_1"), None),
+            Err(EnvironmentChoiceError::UnknownRegion { .. })
+        ));
+        assert_eq!(
+            choose_environment(Some("us_east_1"), Some("http://127.0.0.1:1")),
+            Err(EnvironmentChoiceError::Both)
+        );
+        let emu = choose_environment(None, Some("http://127.0.0.1:9000"))
+            .expect("loopback")
+            .expect("given");
+        assert_eq!(
+            environment_choice(&emu),
+            (None, Some("http://127.0.0.1:9000".to_owned()))
+        );
+        assert_eq!(
+            environment_choice(&Environment::Region(Region::UsEast1)),
+            (Some("us_east_1".to_owned()), None)
+        );
+        for remote in ["https://api.example.com", "http://10.1.2.3:80"] {
+            assert!(
+                matches!(
+                    choose_environment(None, Some(remote)),
+                    Err(EnvironmentChoiceError::RemoteBase { .. })
+                        | Err(EnvironmentChoiceError::UnusableBase { .. })
+                ),
+                "{remote}"
+            );
+        }
+    }
 
     #[test]
     fn labels_round_trip_and_only_loopback_custom_bases_are_allowed() {

@@ -7,7 +7,9 @@ mod loopback;
 mod session;
 mod sign_in;
 
-pub use environment::environment_label;
+pub use environment::{
+    EnvironmentChoiceError, choose_environment, environment_choice, environment_label,
+};
 pub use error::AuthError;
 pub use loopback::{
     DEFAULT_CALLBACK_TIMEOUT, DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_PORT, LoopbackConfig,

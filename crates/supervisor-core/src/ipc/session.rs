@@ -6,6 +6,7 @@ use ts_rs::TS;
 
 use super::error::IpcError;
 use super::queues::QueueInfo;
+use crate::auth::{EnvironmentChoiceError, choose_environment};
 
 /// `sign_in`: the organisation's OAuth client, in a region or (for a local emulator) at an explicit API base.
 ///
@@ -39,33 +40,26 @@ impl std::fmt::Debug for SignInRequest {
 }
 
 impl SignInRequest {
-    /// The environment the request names, validated: one of region or API base, never both.
+    /// The environment the request names, by the one rule ([`choose_environment`]): one of region
+    /// or API base, never both, an API base only for a local emulator.
     pub fn environment(&self) -> Result<Environment, IpcError> {
-        let region = self
-            .region
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        let base = self
-            .api_base
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        match (region, base) {
-            (Some(_), Some(_)) => Err(IpcError::invalid(
+        use EnvironmentChoiceError as E;
+        match choose_environment(self.region.as_deref(), self.api_base.as_deref()) {
+            Ok(Some(environment)) => Ok(environment),
+            Ok(None) => Err(IpcError::invalid("Choose the region of your organisation.")),
+            Err(E::Both) => Err(IpcError::invalid(
                 "Choose either a region or a custom API base, not both.",
             )),
-            (None, None) => Err(IpcError::invalid("Choose the region of your organisation.")),
-            (Some(name), None) => name
-                .parse::<Region>()
-                .map(Environment::Region)
-                .map_err(|_| {
-                    IpcError::invalid(format!(
-                        "“{name}” is not a Genesys Cloud region this app knows."
-                    ))
-                }),
-            (None, Some(base)) => Environment::custom(base)
-                .map_err(|e| IpcError::invalid(format!("The custom API base is not usable: {e}"))),
+            Err(E::UnknownRegion { name, .. }) => Err(IpcError::invalid(format!(
+                "“{name}” is not a Genesys Cloud region this app knows."
+            ))),
+            Err(E::UnusableBase { reason, .. }) => Err(IpcError::invalid(format!(
+                "The custom API base is not usable: {reason}"
+            ))),
+            Err(E::RemoteBase { base }) => Err(IpcError::invalid(format!(
+                "A custom API base is only for a local emulator on this computer \
+                 (http://127.0.0.1:PORT), not {base}; choose a Genesys Cloud region instead."
+            ))),
         }
     }
 
