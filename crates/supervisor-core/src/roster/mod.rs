@@ -20,6 +20,7 @@
 
 mod change;
 mod live;
+mod merge;
 mod model;
 mod normalize;
 mod record;
