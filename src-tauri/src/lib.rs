@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use launch::{Launch, LaunchOptions, USAGE};
 use state::{AppState, DemoOrg};
+use supervisor_core::admin_config::AdminConfig;
 use supervisor_core::app::{Desktop, DesktopConfig};
 use supervisor_core::token_store::KeyringStore;
 use tauri::Manager;
@@ -57,7 +58,8 @@ fn setup<R: tauri::Runtime>(
         (None, true) => tauri::async_runtime::block_on(demo::start(options.demo_calls)),
         (None, false) => DemoOrg::Off,
     };
-    let config = desktop_config(app)?;
+    // The admin's and the user's config.toml; a broken file is reported in the UI, never fatal.
+    let config = desktop_config(app)?.with_admin(AdminConfig::load());
     tracing::info!(
         audit = %config.audit_path.display(),
         prefs = %config.prefs_path.display(),

@@ -27,6 +27,8 @@ macro_rules! for_each_command {
         $callback! {
             /// The app's version and whether it runs on the demo organisation.
             app_info: hand(app) fn() -> AppInfo;
+            /// The admin-managed configuration: effective values, locked fields, ignored files.
+            app_config: generated fn() -> AppConfigResponse;
             /// The session (resumed from the keyring at the first call), regions, remembered settings.
             session_info: hand(session) fn() -> SessionInfoResponse;
             /// Browser sign-in to a region (or a loopback emulator) with the organisation's client.
@@ -35,6 +37,8 @@ macro_rules! for_each_command {
             sign_in_demo: hand(session) fn() -> SignInResponse;
             /// Stops the board, revokes and forgets the session.
             sign_out: hand(session) fn() -> SignOutResponse;
+            /// Which features the signed-in user's roles leave unavailable, and the permission for each.
+            check_permissions: generated fn() -> PermissionCheckResponse;
             /// Queues whose name contains the filter, and the remembered selection.
             list_queues: generated fn(json request: ListQueuesRequest) -> ListQueuesResponse;
             /// The queues and people the board watches (remembered between runs).
@@ -237,7 +241,7 @@ mod tests {
                 command.name
             );
         }
-        assert_eq!(seen.len(), 16);
+        assert_eq!(seen.len(), 18);
     }
 
     #[test]

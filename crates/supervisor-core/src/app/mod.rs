@@ -11,6 +11,7 @@
 pub mod actions;
 pub mod audit;
 pub mod board;
+pub mod config;
 pub mod ids;
 pub mod prefs;
 pub mod queues;
@@ -28,6 +29,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::actions::{Actions, ActionsConfig, DropPlan};
+use crate::admin_config::AdminConfig;
 use crate::audit::AuditLog;
 use crate::auth::{LoopbackConfig, Session};
 use crate::ipc::error::{ErrorCode, IpcError};
@@ -68,6 +70,8 @@ pub struct DesktopConfig {
     pub roster: RosterConfig,
     /// Action verification tuning.
     pub actions: ActionsConfig,
+    /// The admin-managed configuration (none by default); apply it with [`DesktopConfig::with_admin`].
+    pub admin: AdminConfig,
 }
 
 impl DesktopConfig {
@@ -82,7 +86,16 @@ impl DesktopConfig {
             notify: NotifyConfig::default(),
             roster: RosterConfig::default(),
             actions: ActionsConfig::default(),
+            admin: AdminConfig::default(),
         }
+    }
+
+    /// Applies the admin configuration: its redirect port and demo offer, and its locks.
+    pub fn with_admin(mut self, admin: AdminConfig) -> Self {
+        self.loopback.port = admin.loopback_port();
+        self.demo_available = admin.demo_offered();
+        self.admin = admin;
+        self
     }
 }
 

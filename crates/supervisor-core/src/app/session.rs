@@ -183,6 +183,7 @@ impl Desktop {
         browser: &dyn Browser,
     ) -> Result<SignInResponse, IpcError> {
         let environment = request.environment()?;
+        super::config::check_locks(&self.config.admin, &request, &environment)?;
         let client_id = request.client_id()?.to_owned();
         let mut config = match request.client_secret() {
             Some(secret) => SignInConfig::confidential(
@@ -215,6 +216,7 @@ impl Desktop {
         demo: DemoSignIn,
         browser: &dyn Browser,
     ) -> Result<SignInResponse, IpcError> {
+        self.demo_allowed()?;
         let environment = Environment::custom(&demo.base_url)
             .map_err(|e| IpcError::new(ErrorCode::DemoUnavailable, e.to_string()))?;
         let mut config = SignInConfig::pkce(environment, &demo.client_id);

@@ -554,3 +554,91 @@ async fn a_revoked_session_shows_on_the_board_without_any_action() {
     let e = desktop.connection_status().await.expect_err("session over");
     assert_eq!(e.code, ErrorCode::SessionExpired, "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_permission_check_names_what_is_missing_and_locks_and_demo_are_kept() {
+    let fx = Fixture::new("permissions").await;
+    fx.emu
+        .world()
+        .upsert_user(genesys_emulator::UserRequest {
+            email: genesys_emulator::SUPERVISOR_EMAIL.into(),
+            name: None,
+            permissions: Some(vec![
+                "routing:queue:view".into(),
+                "analytics:queueObservation:view".into(),
+                "conversation:communication:view".into(),
+                "conversation:communication:disconnect".into(),
+            ]),
+            queue_ids: None,
+        })
+        .expect("supervisor changed");
+    let desktop = fx.desktop();
+    assert_eq!(
+        desktop
+            .check_permissions()
+            .await
+            .expect_err("signed out")
+            .code,
+        ErrorCode::NotSignedIn
+    );
+    desktop
+        .sign_in(
+            SignInRequest {
+                region: None,
+                api_base: Some(fx.emu.base_url()),
+                client_id: PUBLIC_CLIENT_ID.into(),
+                client_secret: None,
+            },
+            &fx.browser(),
+        )
+        .await
+        .expect("PKCE sign-in");
+    let report = desktop.check_permissions().await.expect("checked");
+    assert!(report.checked);
+    let missing: Vec<_> = report
+        .missing
+        .iter()
+        .map(|m| (m.permission.as_str(), m.essential))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            ("analytics:conversationDetail:view", true),
+            ("conversation:transcription:view", false)
+        ]
+    );
+    assert_eq!(report.missing[0].feature, "Finding live conferences");
+
+    // The demo organisation is not checked; a configuration without the demo refuses it.
+    let demo = fx.desktop();
+    demo.sign_in_demo(fx.demo(), &fx.browser())
+        .await
+        .expect("demo sign-in");
+    assert!(!demo.check_permissions().await.expect("demo").checked);
+    let mut config = DesktopConfig::new(
+        fx.dir.join("off/audit.jsonl"),
+        fx.dir.join("off/prefs.json"),
+        fx.dir.join("off"),
+    )
+    .with_admin(crate::admin_config::AdminConfig::from_layers(
+        crate::admin_config::ConfigLayer {
+            demo: Some(false),
+            ..Default::default()
+        },
+        Default::default(),
+    ));
+    config.loopback.port = 0;
+    let off = Desktop::new(config, Arc::new(MemoryStore::new()));
+    assert!(!off.session_info().await.demo_available);
+    assert!(!off.app_config().await.expect("config").demo);
+    let refused = off
+        .sign_in_demo(fx.demo(), &fx.browser())
+        .await
+        .expect_err("demo off");
+    assert_eq!(refused.code, ErrorCode::DemoUnavailable);
+    assert!(
+        refused.message.contains("set by your administrator"),
+        "{}",
+        refused.message
+    );
+}

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod app;
 pub mod audit;
 pub mod bindings;
+pub mod config;
 pub mod error;
 pub mod queues;
 pub mod roster;
@@ -21,6 +22,7 @@ pub mod contract {
     pub use super::actions::*;
     pub use super::app::*;
     pub use super::audit::*;
+    pub use super::config::*;
     pub use super::error::*;
     pub use super::queues::*;
     pub use super::roster::*;
