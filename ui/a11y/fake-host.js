@@ -19,6 +19,8 @@
   /** @typedef {import('../src/bindings').ConnectionView} ConnectionView */
   /** @typedef {import('../src/bindings').ListQueuesResponse} ListQueuesResponse */
   /** @typedef {import('../src/bindings').IpcError} IpcError */
+  /** @typedef {import('../src/bindings').AppConfigResponse} AppConfigResponse */
+  /** @typedef {import('../src/bindings').PermissionCheckResponse} PermissionCheckResponse */
   /**
    * @typedef {object} Scenario
    * @property {'ok' | 'fail'} [startup] `app_info` answers or fails (the "could not start" screen)
@@ -28,6 +30,9 @@
    * @property {'ok' | 'fail' | 'empty'} [roster] the live board, its failure, or no calls
    * @property {'confirmed' | 'notConfirmed' | 'refused' | 'error'} [drop] how `execute_drop` ends
    * @property {'ok' | 'fail'} [flags] how mute and hold end
+   * @property {'none' | 'locked' | 'broken'} [config] no configuration file, a system-wide file that locks
+   *   the region and client id, or a broken file the app had to ignore
+   * @property {'all' | 'missing'} [permissions] what the permission check after sign-in finds
    */
 
   /** @type {Scenario} */
@@ -285,6 +290,63 @@
     path: '~/.local/share/bridgekeeper/audit.jsonl',
   });
 
+  /** @returns {AppConfigResponse} */
+  function appConfig() {
+    const path = '/etc/bridgekeeper/config.toml';
+    /** @type {AppConfigResponse} */
+    const none = {
+      region: null,
+      clientId: null,
+      loopbackPort: 8765,
+      demo: true,
+      allowPolicyEnforcement: true,
+      updateEndpoint: null,
+      locked: [],
+      systemPath: path,
+      userPath: '~/.config/io.bridgekeeper.desktop/config.toml',
+      problems: [],
+    };
+    if (scenario.config === 'locked')
+      return { ...none, region: 'eu_west_1', clientId: SESSION.clientId, demo: false, locked: ['region', 'clientId', 'demo'] };
+    if (scenario.config === 'broken')
+      return {
+        ...none,
+        problems: [
+          {
+            scope: 'system',
+            path,
+            line: 4,
+            field: 'loopback_port',
+            message: '70000 is not a usable port; use 1 to 65535, the port of the redirect URI registered on the OAuth client (usually 8765)',
+            text: `${path}, line 4, field \`loopback_port\`: 70000 is not a usable port`,
+          },
+        ],
+      };
+    return none;
+  }
+
+  /** @returns {PermissionCheckResponse} */
+  function permissionCheck() {
+    if (scenario.permissions !== 'missing') return { checked: true, missing: [] };
+    return {
+      checked: true,
+      missing: [
+        {
+          feature: 'Dropping, muting and holding a party',
+          permission: 'conversation:communication:disconnect',
+          consequence: "Drop, mute and hold of other people's parties are refused.",
+          essential: true,
+        },
+        {
+          feature: 'Live transcripts',
+          permission: 'conversation:transcription:view',
+          consequence: 'No transcript is shown; everything else works.',
+          essential: false,
+        },
+      ],
+    };
+  }
+
   /**
    * @param {string} cmd
    * @param {any} args
@@ -293,6 +355,10 @@
   function answer(cmd, args) {
     const request = args?.request;
     switch (cmd) {
+      case 'app_config':
+        return appConfig();
+      case 'check_permissions':
+        return permissionCheck();
       case 'app_info':
         if (scenario.startup === 'fail') throw ipcError('Internal', 'The app data folder could not be read: permission denied.');
         return { version: '0.1.0-a11y', demo: null };

@@ -32,6 +32,21 @@ export const SCREENS = [
     },
   },
   { name: 'session expired', scenario: { session: 'expired' }, reach: (p) => heading(p, 'Sign in to Genesys Cloud') },
+  {
+    name: 'sign-in, set by the administrator',
+    scenario: { session: 'signedOut', config: 'locked' },
+    reach: (p) => p.getByText('Set by your administrator').first().waitFor(),
+  },
+  {
+    name: 'configuration file problem',
+    scenario: { session: 'signedOut', config: 'broken' },
+    reach: (p) => heading(p, 'A configuration file has a problem'),
+  },
+  {
+    name: 'permissions missing after sign-in',
+    scenario: { session: 'signedIn', permissions: 'missing' },
+    reach: (p) => heading(p, 'Some features are unavailable'),
+  },
   { name: 'queue picker', scenario: { session: 'signedIn', queuesChosen: false }, reach: (p) => heading(p, 'Choose the queues to watch') },
   { name: 'board', scenario: { session: 'signedIn' }, reach: (p) => p.getByRole('button', { name: 'Drop Ben Schmidt' }).waitFor() },
   { name: 'board, no calls', scenario: { session: 'signedIn', roster: 'empty' }, reach: (p) => heading(p, 'Live calls') },

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from './App';
-import { FakeBackend, SAM, conversation, demoBoard, ipcError, party, sessionInfo, snapshot } from './test/fixtures';
+import { FakeBackend, SAM, appConfig, conversation, demoBoard, ipcError, party, sessionInfo, snapshot } from './test/fixtures';
 
 afterEach(() => {
   FakeBackend.reset();
@@ -18,7 +18,7 @@ describe('app shell', () => {
     expect(await screen.findByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
     expect(screen.getByText('Bridgekeeper 3.4.5')).toBeInTheDocument();
     expect(screen.queryByText('Demo organisation')).not.toBeInTheDocument();
-    expect(backend.commands().sort()).toEqual(['app_info', 'session_info']);
+    expect(backend.commands().sort()).toEqual(['app_config', 'app_info', 'session_info']);
   });
 
   it('signed in with remembered queues: opens the live board at once', async () => {
@@ -135,5 +135,69 @@ describe('app shell', () => {
     await waitFor(() => {
       expect(screen.getByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
     });
+  });
+
+  it('a broken configuration file is shown with its file, line and field, and the app still starts', async () => {
+    new FakeBackend({
+      app_info: APP,
+      session_info: sessionInfo(),
+      app_config: appConfig({
+        problems: [
+          {
+            scope: 'system',
+            path: '/etc/bridgekeeper/config.toml',
+            line: 3,
+            field: 'loopback_port',
+            message: '70000 is not a usable port; use 1 to 65535',
+            text: '/etc/bridgekeeper/config.toml, line 3, field `loopback_port`: 70000 is not a usable port',
+          },
+        ],
+      }),
+    });
+    render(<App />);
+    const banner = await screen.findByRole('region', { name: 'A configuration file has a problem' });
+    expect(banner).toHaveTextContent(
+      'System-wide configuration /etc/bridgekeeper/config.toml, line 3, field loopback_port: 70000 is not a usable port; use 1 to 65535',
+    );
+    expect(banner).toHaveTextContent('nothing in it was changed');
+    expect(screen.getByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Sign in with your browser' })).toBeEnabled();
+  });
+
+  it('after sign-in to a real org, says which features are unavailable and which permission to ask for', async () => {
+    const backend = new FakeBackend({
+      app_info: APP,
+      app_config: appConfig(),
+      session_info: sessionInfo({ state: 'signedIn', session: SAM, selectedQueues: QUEUES }),
+      roster_subscribe: snapshot(demoBoard()),
+      check_permissions: {
+        checked: true,
+        missing: [
+          {
+            feature: 'Dropping, muting and holding a party',
+            permission: 'conversation:communication:disconnect',
+            consequence: "Drop, mute and hold of other people's parties are refused.",
+            essential: true,
+          },
+        ],
+      },
+    });
+    render(<App />);
+    const notice = await screen.findByRole('region', { name: 'A feature is unavailable' });
+    expect(notice).toHaveTextContent('Dropping, muting and holding a party: grant conversation:communication:disconnect.');
+    expect(backend.commands()).toContain('check_permissions');
+    fireEvent.click(within(notice).getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByRole('region', { name: 'A feature is unavailable' })).not.toBeInTheDocument();
+  });
+
+  it('does not check the demo organisation', async () => {
+    const backend = new FakeBackend({
+      app_info: APP,
+      session_info: sessionInfo({ state: 'signedIn', session: { ...SAM, demo: true }, selectedQueues: QUEUES }),
+      roster_subscribe: snapshot(demoBoard()),
+    });
+    render(<App />);
+    expect(await screen.findByRole('button', { name: 'Drop Jane Doe' })).toBeInTheDocument();
+    expect(backend.commands()).not.toContain('check_permissions');
   });
 });

@@ -3,16 +3,21 @@ import { useCallback, useEffect, useRef, useState, type ReactNode, type Ref } fr
 import { Board } from './board/Board';
 import { PeopleSeen } from './board/boardIndex';
 import type { RosterSource } from './board/rosterStore';
+import { ConfigProblems } from './components/ConfigProblems';
 import { ErrorNotice } from './components/ErrorNotice';
+import { MissingPermissions } from './components/MissingPermissions';
 import { useStartup } from './components/useStartup';
 import { AnnouncerProvider, useAnnounce } from './lib/announcer';
 import { errorTitle } from './lib/outcome';
 import {
   CommandError,
+  checkPermissions,
   getRosterSnapshot,
   signOut,
   subscribeRoster,
+  type AppConfigResponse,
   type AppInfo,
+  type MissingPermission,
   type QueueInfo,
   type SessionInfo,
   type SessionInfoResponse,
@@ -50,10 +55,10 @@ function Shell() {
       </Frame>
     );
   }
-  return <SignedInOrOut app={state.app} info={state.session} />;
+  return <SignedInOrOut app={state.app} info={state.session} config={state.config} />;
 }
 
-function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse }) {
+function SignedInOrOut({ app, info, config }: { app: AppInfo; info: SessionInfoResponse; config: AppConfigResponse }) {
   const [session, setSession] = useState<SessionInfo | undefined>(info.session ?? undefined);
   const [queues, setQueues] = useState<QueueInfo[]>(info.selectedQueues);
   // The people chosen this session (the backend remembers them; it does not list them back yet).
@@ -63,8 +68,26 @@ function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse 
   const [screen, setScreen] = useState<Screen>(info.selectedQueues.length > 0 ? 'board' : 'queues');
   const [notice, setNotice] = useState<CommandError | undefined>(undefined);
   const [signOutError, setSignOutError] = useState<string | undefined>(undefined);
+  const [missing, setMissing] = useState<MissingPermission[]>([]);
   const announce = useAnnounce();
   const mainRef = useRef<HTMLElement>(null);
+
+  // After sign-in to a real org: which features the user's roles leave unavailable (never blocks the app).
+  const checkedUser = session && !session.demo ? session.userId : undefined;
+  useEffect(() => {
+    if (!checkedUser) return;
+    let current = true;
+    checkPermissions().then(
+      (report) => {
+        if (current) setMissing(report.missing);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+      setMissing([]);
+    };
+  }, [checkedUser]);
 
   const expiredAtStart = info.state === 'expired';
   const sessionLost = useCallback(
@@ -110,7 +133,7 @@ function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse 
         ? new CommandError('session_info', 'SessionExpired', 'Your session has expired. Sign in again.')
         : undefined);
     return (
-      <Frame app={app} session={undefined} mainRef={mainRef}>
+      <Frame app={app} session={undefined} mainRef={mainRef} config={config}>
         {signOutError && (
           <p className="notice notice-warning" role="status">
             {signOutError}
@@ -118,6 +141,7 @@ function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse 
         )}
         <SignIn
           info={info}
+          config={config}
           notice={expired}
           onSignedIn={(s, remembered) => {
             signedIn(s, remembered);
@@ -132,6 +156,15 @@ function SignedInOrOut({ app, info }: { app: AppInfo; info: SessionInfoResponse 
       app={app}
       session={session}
       mainRef={mainRef}
+      config={config}
+      notices={
+        <MissingPermissions
+          missing={missing}
+          onDismiss={() => {
+            setMissing([]);
+          }}
+        />
+      }
       nav={
         <nav aria-label="Screens" className="nav">
           {(
@@ -200,11 +233,17 @@ function Frame({
   session,
   nav,
   mainRef,
+  config,
+  notices,
   children,
 }: {
   app: AppInfo | undefined;
   session: SessionInfo | undefined;
   nav?: ReactNode;
+  /** Its problems (ignored files) are shown above every screen. */
+  config?: AppConfigResponse;
+  /** Notices above the screen (the permission check). */
+  notices?: ReactNode;
   mainRef?: Ref<HTMLElement>;
   children: ReactNode;
 }) {
@@ -221,6 +260,8 @@ function Frame({
         )}
         {nav}
       </header>
+      {config && <ConfigProblems problems={config.problems} />}
+      {notices}
       <main className="app-main" ref={mainRef}>
         {children}
       </main>

@@ -3,6 +3,7 @@ import { Channel } from '@tauri-apps/api/core';
 import { invoke } from './ipc';
 import type {
   ActionResult,
+  AppConfigResponse,
   AppInfo,
   AuditExportResponse,
   AuditFilters,
@@ -10,6 +11,7 @@ import type {
   ConnectionStatusResponse,
   DropPlanView,
   ListQueuesResponse,
+  PermissionCheckResponse,
   RosterEvent,
   RosterSnapshot,
   SelectQueuesRequest,
@@ -26,6 +28,16 @@ export type * from './types';
 /** The app's version and whether it runs on the demo organisation. */
 export function getAppInfo(): Promise<AppInfo> {
   return invoke('app_info');
+}
+
+/** The admin-managed configuration: effective values, what the administrator locked, ignored files. */
+export function getAppConfig(): Promise<AppConfigResponse> {
+  return invoke('app_config');
+}
+
+/** Which features the signed-in user's roles leave unavailable, and the permission to ask for. */
+export function checkPermissions(): Promise<PermissionCheckResponse> {
+  return invoke('check_permissions');
 }
 
 /** The session (if any), the region list and the remembered sign-in settings. */

@@ -1,16 +1,16 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CommandError, type QueueInfo, type SessionInfo } from '../platform';
-import { FakeBackend, REGIONS, SAM, ipcError, sessionInfo } from '../test/fixtures';
+import { CommandError, type AppConfigResponse, type QueueInfo, type SessionInfo } from '../platform';
+import { FakeBackend, REGIONS, SAM, appConfig, ipcError, sessionInfo } from '../test/fixtures';
 import { SignIn } from './SignIn';
 
 afterEach(() => {
   FakeBackend.reset();
 });
 
-function renderSignIn(info = sessionInfo(), notice?: CommandError) {
+function renderSignIn(info = sessionInfo(), notice?: CommandError, config?: AppConfigResponse) {
   const onSignedIn = vi.fn<(session: SessionInfo, queues: QueueInfo[]) => void>();
-  render(<SignIn info={info} notice={notice} onSignedIn={onSignedIn} />);
+  render(<SignIn info={info} notice={notice} onSignedIn={onSignedIn} {...(config ? { config } : {})} />);
   return { onSignedIn };
 }
 
@@ -128,5 +128,57 @@ describe('sign-in', () => {
     expect(screen.getByLabelText('OAuth client id')).toHaveValue('bk-client');
     expect(screen.getByLabelText('Client secret (confidential client only)')).toBeVisible();
     expect(screen.getByRole('alert')).toHaveTextContent('Your session has ended. Your session has expired or was revoked.');
+  });
+
+  it('shows the fields the administrator set read-only and signs in with them', async () => {
+    const backend = new FakeBackend({ sign_in: { session: SAM, selectedQueues: [] } });
+    renderSignIn(
+      sessionInfo({ lastSignIn: { region: 'us_east_1', apiBase: null, clientId: 'old-client', confidential: false } }),
+      undefined,
+      appConfig({ region: 'eu_west_1', clientId: 'fleet-client', locked: ['region', 'clientId'] }),
+    );
+    const region = screen.getByLabelText('Region');
+    expect(region).toHaveValue('EMEA (Dublin) — mypurecloud.ie');
+    expect(region).toHaveAttribute('readonly');
+    expect(region).toHaveAccessibleDescription('Set by your administrator (/etc/bridgekeeper/config.toml).');
+    const client = screen.getByLabelText('OAuth client id');
+    expect(client).toHaveValue('fleet-client');
+    expect(client).toHaveAttribute('readonly');
+    expect(client).toHaveAccessibleDescription('Set by your administrator (/etc/bridgekeeper/config.toml).');
+    fireEvent.click(screen.getByText('Advanced'));
+    expect(screen.queryByLabelText('Custom API base')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in with your browser' }));
+    await waitFor(() => {
+      expect(backend.argsOf('sign_in')).toEqual([
+        { request: { region: 'eu_west_1', apiBase: null, clientId: 'fleet-client', clientSecret: null } },
+      ]);
+    });
+  });
+
+  it('uses the user configuration as editable defaults, after the last sign-in', () => {
+    new FakeBackend({});
+    renderSignIn(sessionInfo(), undefined, appConfig({ region: 'eu_west_1', clientId: 'my-client' }));
+    expect(screen.getByLabelText('Region')).toHaveValue('eu_west_1');
+    expect(screen.getByLabelText('Region')).toBeEnabled();
+    expect(screen.getByLabelText('OAuth client id')).toHaveValue('my-client');
+    expect(screen.getByLabelText('OAuth client id')).not.toHaveAttribute('readonly');
+    expect(screen.queryByText(/Set by your administrator/)).not.toBeInTheDocument();
+  });
+
+  it('the last sign-in wins over an unlocked configured region', () => {
+    new FakeBackend({});
+    renderSignIn(
+      sessionInfo({ lastSignIn: { region: 'us_east_1', apiBase: null, clientId: 'bk', confidential: false } }),
+      undefined,
+      appConfig({ region: 'eu_west_1' }),
+    );
+    expect(screen.getByLabelText('Region')).toHaveValue('us_east_1');
+  });
+
+  it('hides the demo organisation when the configuration turns it off', () => {
+    new FakeBackend({});
+    renderSignIn(sessionInfo(), undefined, appConfig({ demo: false, locked: ['demo'] }));
+    expect(screen.queryByRole('button', { name: 'Try the demo organisation' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Sign in with your browser' })).toBeInTheDocument();
   });
 });

@@ -1,12 +1,14 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { errorTitle } from '../lib/outcome';
-import { initialRegion } from '../lib/region';
+import { NO_CONFIG, SET_BY_ADMIN, isLocked } from '../lib/config';
+import { initialClientId, initialRegion } from '../lib/region';
 import {
   asCommandError,
   signIn,
   signInDemo,
   type CommandError,
+  type AppConfigResponse,
   type QueueInfo,
   type SessionInfo,
   type SessionInfoResponse,
@@ -15,31 +17,39 @@ import {
 
 /**
  * Sign-in: region (by name), client id, and under "Advanced" a confidential client's secret or a custom
- * API base. The browser does the actual login; this screen waits and explains every failure.
+ * API base. The browser does the actual login; this screen waits and explains every failure. Fields the
+ * administrator's configuration file sets are shown read-only ("Set by your administrator").
  */
 export function SignIn({
   info,
+  config = NO_CONFIG,
   notice,
   onSignedIn,
 }: {
   info: SessionInfoResponse;
+  /** The admin-managed configuration: defaults, locked fields, whether the demo is offered. */
+  config?: AppConfigResponse;
   /** Why we are here again (session expired), shown above the form. */
   notice: CommandError | undefined;
   onSignedIn: (session: SessionInfo, selectedQueues: QueueInfo[]) => void;
 }) {
   const last = info.lastSignIn;
-  const [region, setRegion] = useState(() => initialRegion(info));
-  const [clientId, setClientId] = useState(last?.clientId ?? '');
+  const regionLocked = isLocked(config, 'region') && config.region !== null;
+  const clientLocked = isLocked(config, 'clientId') && config.clientId !== null;
+  const [region, setRegion] = useState(() => initialRegion(info, config));
+  const [clientId, setClientId] = useState(() => initialClientId(info, config));
   const [secret, setSecret] = useState('');
   const [apiBase, setApiBase] = useState(last?.apiBase ?? '');
   const [pending, setPending] = useState<'browser' | 'demo' | undefined>(undefined);
   const [error, setError] = useState<CommandError | undefined>(undefined);
-  const ids = { region: useId(), client: useId(), secret: useId(), base: useId(), help: useId() };
-  const advancedOpen = last ? last.confidential || last.apiBase !== null : false;
+  const ids = { region: useId(), client: useId(), secret: useId(), base: useId(), help: useId(), admin: useId() };
+  const advancedOpen = last ? last.confidential || (last.apiBase !== null && !regionLocked) : false;
+  const lockedRegion = info.regions.find((r) => r.name === region);
+  const adminHint = config.systemPath ? `${SET_BY_ADMIN} (${config.systemPath}).` : `${SET_BY_ADMIN}.`;
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const base = apiBase.trim();
+    const base = regionLocked ? '' : apiBase.trim();
     const request: SignInRequest = {
       region: base ? null : region,
       apiBase: base || null,
@@ -88,6 +98,14 @@ export function SignIn({
       <form className="panel form" onSubmit={submit} aria-describedby={ids.help} aria-busy={pending !== undefined}>
         <div className="field">
           <label htmlFor={ids.region}>Region</label>
+          {regionLocked ? (
+            <input
+              id={ids.region}
+              readOnly
+              value={lockedRegion ? `${lockedRegion.label} — ${lockedRegion.domain}` : region}
+              aria-describedby={`${ids.admin}-region`}
+            />
+          ) : (
           <select
             id={ids.region}
             value={region}
@@ -102,6 +120,12 @@ export function SignIn({
               </option>
             ))}
           </select>
+          )}
+          {regionLocked && (
+            <p className="hint locked" id={`${ids.admin}-region`}>
+              {adminHint}
+            </p>
+          )}
         </div>
         <div className="field">
           <label htmlFor={ids.client}>OAuth client id</label>
@@ -111,11 +135,18 @@ export function SignIn({
             required
             autoComplete="off"
             spellCheck={false}
+            readOnly={clientLocked}
             disabled={pending !== undefined}
+            {...(clientLocked ? { 'aria-describedby': `${ids.admin}-client` } : {})}
             onChange={(e) => {
               setClientId(e.target.value);
             }}
           />
+          {clientLocked && (
+            <p className="hint locked" id={`${ids.admin}-client`}>
+              {adminHint}
+            </p>
+          )}
         </div>
         <details open={advancedOpen}>
           <summary>Advanced</summary>
@@ -136,6 +167,7 @@ export function SignIn({
               Leave empty for the usual browser sign-in (PKCE). A secret is kept only in this computer’s keyring.
             </p>
           </div>
+          {!regionLocked && (
           <div className="field">
             <label htmlFor={ids.base}>Custom API base</label>
             <input
@@ -154,6 +186,7 @@ export function SignIn({
               Only for a Genesys Cloud emulator on this computer; replaces the region.
             </p>
           </div>
+          )}
         </details>
         <p className="hint" id={ids.help}>
           Your browser opens for the login. The OAuth client must list the redirect URI <code>{info.redirectUri}</code>.
@@ -169,7 +202,7 @@ export function SignIn({
           </p>
         )}
       </form>
-      {info.demoAvailable && (
+      {info.demoAvailable && config.demo && (
         <div className="panel demo-offer">
           <h3>No account at hand?</h3>
           <p>Explore Bridgekeeper on a built-in demo organisation with live calls and conferences. Nothing real is touched.</p>

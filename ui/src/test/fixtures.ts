@@ -2,6 +2,7 @@
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type {
   ActionResult,
+  AppConfigResponse,
   BoardCompleteness,
   CommandName,
   ConnectionView,
@@ -138,6 +139,23 @@ export function sessionInfo(overrides: Partial<SessionInfoResponse> = {}): Sessi
     redirectUri: 'http://localhost:8765/oauth/callback',
     demoAvailable: true,
     selectedQueues: [],
+    ...overrides,
+  };
+}
+
+/** An admin configuration; none of the fields set unless overridden. */
+export function appConfig(overrides: Partial<AppConfigResponse> = {}): AppConfigResponse {
+  return {
+    region: null,
+    clientId: null,
+    loopbackPort: 8765,
+    demo: true,
+    allowPolicyEnforcement: true,
+    updateEndpoint: null,
+    locked: [],
+    systemPath: '/etc/bridgekeeper/config.toml',
+    userPath: '/home/sam/.config/io.bridgekeeper.desktop/config.toml',
+    problems: [],
     ...overrides,
   };
 }
