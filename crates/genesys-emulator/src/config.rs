@@ -15,7 +15,38 @@ pub enum ScenarioName {
     Empty,
     /// Many live calls (see `EmulatorConfig::conversations`) for benchmarks.
     Load,
+    /// Idle-leg finding: a lone leg the end-game rule does not end (`stuck_leg` fault).
+    StuckLeg,
+    /// Idle-leg finding: calls with only internal legs left.
+    NoOutsideParty,
+    /// Idle-leg finding: legs held for 20 minutes.
+    LongHold,
+    /// Idle-leg finding: a muted leg.
+    LongMute,
+    /// Idle-leg finding: a customer who never speaks, transcription on.
+    SilentParty,
+    /// Idle-leg finding: transcription switched on in an org without the licence.
+    UnlicensedTranscription,
+    /// Idle-leg finding: a leg that ignores the participant PATCH (`ignore_patch` fault).
+    PatchIgnored,
+    /// Every idle-leg finding but the licence one in one transcribed org.
+    Idle,
 }
+
+/// Every scenario, in the order the help text lists them.
+pub const SCENARIOS: [ScenarioName; 11] = [
+    ScenarioName::Demo,
+    ScenarioName::Empty,
+    ScenarioName::Load,
+    ScenarioName::StuckLeg,
+    ScenarioName::NoOutsideParty,
+    ScenarioName::LongHold,
+    ScenarioName::LongMute,
+    ScenarioName::SilentParty,
+    ScenarioName::UnlicensedTranscription,
+    ScenarioName::PatchIgnored,
+    ScenarioName::Idle,
+];
 
 impl ScenarioName {
     /// The lower-case name used on the command line and the control plane.
@@ -24,6 +55,14 @@ impl ScenarioName {
             ScenarioName::Demo => "demo",
             ScenarioName::Empty => "empty",
             ScenarioName::Load => "load",
+            ScenarioName::StuckLeg => "stuck-leg",
+            ScenarioName::NoOutsideParty => "no-outside-party",
+            ScenarioName::LongHold => "long-hold",
+            ScenarioName::LongMute => "long-mute",
+            ScenarioName::SilentParty => "silent-party",
+            ScenarioName::UnlicensedTranscription => "unlicensed-transcription",
+            ScenarioName::PatchIgnored => "patch-ignored",
+            ScenarioName::Idle => "idle",
         }
     }
 }
@@ -38,14 +77,17 @@ impl FromStr for ScenarioName {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "demo" => Ok(ScenarioName::Demo),
-            "empty" => Ok(ScenarioName::Empty),
-            "load" => Ok(ScenarioName::Load),
-            other => Err(format!(
-                "unknown scenario '{other}' (expected demo, empty or load)"
-            )),
-        }
+        let wanted = s.to_ascii_lowercase();
+        SCENARIOS
+            .into_iter()
+            .find(|n| n.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = SCENARIOS.iter().map(|n| n.as_str()).collect();
+                format!(
+                    "unknown scenario '{wanted}' (expected one of: {})",
+                    names.join(", ")
+                )
+            })
     }
 }
 

@@ -20,6 +20,9 @@ pub enum FaultSpec {
     /// The platform's stuck case: on that conversation the end-game rule is off, so a lone leg
     /// outlives the call's other parties and stays connected until dropped or the call is torn down.
     StuckLeg { conversation_id: String },
+    /// A deaf leg: every participant PATCH of that participant answers 202 and changes nothing,
+    /// while the communication PATCH and the whole-conversation endpoints still end it.
+    IgnorePatch { participant_id: String },
     /// Adds latency to matching requests (default: every non-control path).
     Latency {
         ms: u64,
@@ -91,6 +94,9 @@ impl FaultSpec {
             }
             FaultSpec::StuckLeg { conversation_id } if conversation_id.is_empty() => {
                 Err("conversationId must not be empty".into())
+            }
+            FaultSpec::IgnorePatch { participant_id } if participant_id.is_empty() => {
+                Err("participantId must not be empty".into())
             }
             FaultSpec::RateLimit { rate, .. } | FaultSpec::DropEvents { rate, .. } => rate_ok(rate),
             FaultSpec::ServerError { status, rate, .. } => {
@@ -268,6 +274,13 @@ impl Faults {
         }
     }
 
+    /// Whether a standing ignore-patch fault makes this participant deaf to participant PATCHes.
+    pub fn ignores_patch(&self, participant_id: &str) -> bool {
+        self.list.iter().any(|f| {
+            matches!(&f.spec, FaultSpec::IgnorePatch { participant_id: p } if p == participant_id)
+        })
+    }
+
     /// Whether a standing stuck-leg fault keeps this conversation's last party on the line.
     pub fn holds_open(&self, conversation_id: &str) -> bool {
         self.list.iter().any(|f| {
@@ -345,6 +358,26 @@ mod tests {
         assert_eq!(
             empty.validate(),
             Err("conversationId must not be empty".into())
+        );
+    }
+
+    #[test]
+    fn ignore_patch_is_standing_per_participant_and_validated() {
+        let spec: FaultSpec =
+            serde_json::from_str(r#"{"kind":"ignore_patch","participantId":"p1"}"#).unwrap();
+        assert_eq!(spec.validate(), Ok(()));
+        assert!(!spec.is_action());
+        let mut f = Faults::new(1);
+        f.add(spec);
+        assert!(f.ignores_patch("p1"));
+        assert!(f.ignores_patch("p1"), "not consumed, unlike phantom_drop");
+        assert!(!f.ignores_patch("p2"));
+        let empty = FaultSpec::IgnorePatch {
+            participant_id: String::new(),
+        };
+        assert_eq!(
+            empty.validate(),
+            Err("participantId must not be empty".into())
         );
     }
 

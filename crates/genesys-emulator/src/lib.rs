@@ -41,7 +41,7 @@ use tokio::task::JoinHandle;
 pub use change::{
     Change, ChangeError, LegUpdate, NewCallRequest, PartyRequest, SYSTEM_WRAPUP_CODE, TargetState,
 };
-pub use config::{EmulatorConfig, ScenarioName};
+pub use config::{EmulatorConfig, SCENARIOS, ScenarioName};
 pub use control::{
     AnalyticsRequest, ChurnRequest, ClientRequest, LeaveRequest, ScenarioRequest, UserRequest,
 };

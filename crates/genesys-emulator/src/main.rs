@@ -16,7 +16,8 @@ struct Args {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
-    /// World to load: demo, empty or load.
+    /// World to load: demo, empty, load, or an idle-leg world (stuck-leg, no-outside-party,
+    /// long-hold, long-mute, silent-party, unlicensed-transcription, patch-ignored, idle).
     #[arg(long, default_value = "demo", value_parser = parse_scenario)]
     scenario: ScenarioName,
     /// Seed for ids and random choices (same seed, same world).

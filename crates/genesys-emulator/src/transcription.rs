@@ -292,6 +292,11 @@ impl Transcription {
         Ok(s)
     }
 
+    /// Marks a party as never speaking on its own (scenario load).
+    pub fn silence(&mut self, conversation_id: String, participant_id: String) {
+        self.silenced.insert((conversation_id, participant_id));
+    }
+
     fn silenced(&self, conversation_id: &str, participant_id: &str) -> bool {
         self.silenced
             .contains(&(conversation_id.to_owned(), participant_id.to_owned()))

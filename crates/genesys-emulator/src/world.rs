@@ -162,6 +162,12 @@ impl World {
             data.transcription_licensed,
             data.transcription_enabled,
         );
+        for spec in data.faults {
+            self.faults.add(spec);
+        }
+        for (c, p) in data.silenced {
+            self.transcription.silence(c, p);
+        }
         let users = &self.users;
         self.tokens.retain_users(|u| users.contains_key(u));
     }

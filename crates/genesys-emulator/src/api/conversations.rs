@@ -250,6 +250,10 @@ async fn patch_participant(
             return Ok(StatusCode::ACCEPTED);
         }
         check_update(conv, part, &update)?;
+        if w.faults.ignores_patch(&pid) {
+            tracing::info!(participant = %pid, "ignore_patch fault: PATCH accepted and ignored");
+            return Ok(StatusCode::ACCEPTED);
+        }
         if update.state == Some(TargetState::Disconnected) && w.faults.take_phantom(&pid) {
             tracing::info!(participant = %pid, "phantom_drop fault: drop accepted and ignored");
             return Ok(StatusCode::ACCEPTED);
