@@ -5,13 +5,20 @@
 //! - [`observe`]: what the detector needs besides the board (first-seen mutes, accepted drops,
 //!   transcription, names behind ids), fed by the caller.
 //! - [`detector`]: a pure function of (board, observations, now) to findings.
+//! - [`engine`]: per finding would drop / drop / skip, under the safety rules, all audited.
 
 pub mod detector;
+pub mod engine;
+#[cfg(test)]
+mod engine_tests;
 pub mod file;
 pub mod observe;
 
 pub use detector::{
     Detection, Finding, FindingKind, Observations, Resolution, Unavailable, detect,
+};
+pub use engine::{
+    Decision, DecisionAction, DropResult, Engine, EngineError, LegActions, ReadError,
 };
 pub use file::{Mode, Policy, PolicyError, PolicyFileError, Rule, RuleKind};
 pub use observe::{
