@@ -18,11 +18,12 @@ as_root() {
 # (gnome-keyring in a private D-Bus session) and the real-window tests, whose accessibility tree is
 # read over AT-SPI with Debian's python3 and its GObject bindings. Never dbus-x11: with a
 # display it autolaunches session buses that outlive the tests (see the contributing notes).
+# desktop-file-utils checks the installed package's desktop entry (scripts/check-installed-deb.sh).
 APT_PACKAGES=(
   build-essential pkg-config file curl ca-certificates
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth dbus gnome-keyring libsecret-tools webkit2gtk-driver xdotool imagemagick
-  python3 python3-venv
+  python3 python3-venv desktop-file-utils
   at-spi2-core python3-gi gir1.2-atspi-2.0
 )
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: the whole test suite, headless. Installs what is missing first.
 # Steps: formatting and lints (Rust and UI), UI unit tests, the UI accessibility audit, every Rust test (unit, emulator, end-to-end,
-# real OS keyring in a throwaway D-Bus session, real window under Xvfb), and the conformance suite in
+# real OS keyring in a throwaway D-Bus session, real window under Xvfb), the installed .deb, and the conformance suite in
 # which the official Genesys Python SDK is the client of our emulator. Ends with one summary line.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -58,6 +58,9 @@ run_rust_tests() {
   in_keyring_session "cargo test ${CARGO_FEATURES[*]} -- --include-ignored --color never"
 }
 step cargo-test run_rust_tests
+# The .deb of the debug build (bundled, not rebuilt): apt install, desktop entry and icons, the
+# installed /usr/bin/bridgekeeper signs in to the demo org under Xvfb, then purge leaves nothing.
+step installed-deb scripts/check-installed-deb.sh
 
 export EMULATOR_BIN="$CARGO_TARGET_DIR/debug/genesys-emulator"
 step conformance tests/conformance/run.sh

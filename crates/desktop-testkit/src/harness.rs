@@ -83,6 +83,37 @@ pub fn find_tool(name: &str) -> Option<PathBuf> {
     on_path.or(cargo_bin.filter(|p| p.is_file()))
 }
 
+/// The environment variable naming the app binary to launch instead of the one cargo built, so the
+/// same tests can drive an installed package (`/usr/bin/bridgekeeper`) as well as the build.
+pub const APP_BINARY_ENV: &str = "BRIDGEKEEPER_APP_BINARY";
+
+/// The app binary to launch: `$BRIDGEKEEPER_APP_BINARY` when set, else `built` (cargo's own binary).
+/// A named binary that is not an executable file panics with the variable and path in the message.
+pub fn app_binary(built: &str) -> PathBuf {
+    let Some(named) = std::env::var_os(APP_BINARY_ENV).filter(|v| !v.is_empty()) else {
+        return PathBuf::from(built);
+    };
+    let path = PathBuf::from(named);
+    let executable = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && is_executable(&m));
+    assert!(
+        executable,
+        "{APP_BINARY_ENV}={} is not an executable file",
+        path.display()
+    );
+    path
+}
+
+#[cfg(unix)]
+fn is_executable(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    m.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &std::fs::Metadata) -> bool {
+    true
+}
+
 /// Starts Xvfb on a display it picks itself (`-displayfd`), so parallel runs never collide.
 pub fn start_xvfb() -> (Proc, String) {
     let mut child = Command::new("Xvfb")
@@ -116,6 +147,24 @@ pub fn start_xvfb() -> (Proc, String) {
     let display = format!(":{}", line.trim());
     assert!(display.len() > 1, "Xvfb reported no display number");
     (proc, display)
+}
+
+/// A PNG of the whole X `display` (ImageMagick's `import`), as the user would see the screen; also
+/// works where WebKitWebDriver's page screenshot waits forever (the first screen right after launch).
+pub fn screenshot_display(display: &str) -> Result<Vec<u8>, String> {
+    let out = Command::new("import")
+        .args(["-display", display, "-window", "root", "png:-"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("import (apt-get install imagemagick) does not start: {e}"))?;
+    if !out.status.success() || !out.stdout.starts_with(b"\x89PNG") {
+        return Err(format!(
+            "import could not capture {display} ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
 }
 
 /// Starts tauri-driver for `display`, with the app's folders under `scratch`; returns its URL.
