@@ -100,8 +100,9 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct LoginArgs {
     /// Loopback port of the redirect URI registered on the OAuth client
-    /// (http://localhost:PORT/oauth/callback); 0 picks a free port (emulator only).
-    #[arg(long, default_value_t = 8765, value_name = "PORT")]
+    /// (http://localhost:PORT/oauth/callback); 0 picks a free port (emulator only). Default: the
+    /// configuration file's `loopback_port`, else 8765.
+    #[arg(long, default_value_t = supervisor_core::admin_config::AdminConfig::load().loopback_port(), value_name = "PORT")]
     pub redirect_port: u16,
 
     /// Do not open the system browser; only print the address to open.

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use genesys_client::Environment;
 use serde::{Deserialize, Serialize};
+use supervisor_core::admin_config::AdminConfig;
 use supervisor_core::app;
 use supervisor_core::auth::{
     AuthError, EnvironmentChoiceError, Session, choose_environment, environment_choice,
@@ -151,17 +152,21 @@ impl Context {
         no_client_id: &str,
     ) -> Result<(Environment, String), CliError> {
         let remembered = self.remembered()?;
+        // The admin's and the user's config.toml give the defaults after the flags and the last login.
+        let admin = AdminConfig::load();
         let environment = match self.explicit_environment()? {
             Some(env) => env,
-            None => match &remembered {
-                Some(r) => r.environment()?,
-                None => return Err(CliError::new(no_environment)),
+            None => match (&remembered, admin.region()) {
+                (Some(r), _) => r.environment()?,
+                (None, Some(region)) => Environment::Region(region),
+                (None, None) => return Err(CliError::new(no_environment)),
             },
         };
         let client_id = match self.global.client_id.as_deref().map(str::trim) {
             Some(id) if !id.is_empty() => id.to_owned(),
-            _ => match remembered {
-                Some(r) if r.environment().ok().as_ref() == Some(&environment) => r.client_id,
+            _ => match (remembered, admin.client_id()) {
+                (Some(r), _) if r.environment().ok().as_ref() == Some(&environment) => r.client_id,
+                (_, Some(id)) => id.to_owned(),
                 _ => return Err(CliError::new(no_client_id)),
             },
         };

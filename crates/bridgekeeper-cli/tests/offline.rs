@@ -21,6 +21,9 @@ fn cli(data: &std::path::Path, args: &[&str]) -> Command {
         .env_remove("BRIDGEKEEPER_API_BASE")
         .env_remove("BRIDGEKEEPER_CLIENT_ID")
         .env_remove("BRIDGEKEEPER_AUDIT_FILE")
+        // No admin or user config.toml of this machine leaks into the tests.
+        .env("BRIDGEKEEPER_SYSTEM_CONFIG", "")
+        .env("BRIDGEKEEPER_USER_CONFIG", "")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -232,4 +235,38 @@ async fn drop_without_yes_on_a_pipe_is_refused_before_anything_is_sent() {
     .await;
     bad.expect_code(1);
     assert!(bad.stderr.contains("not a conversation id"), "{bad:?}");
+}
+
+#[tokio::test]
+async fn the_configuration_file_gives_the_region_and_client_id() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "region = \"eu_west_1\"\nclient_id = \"fleet-client\"\n",
+    )
+    .expect("config written");
+    let mut cmd = cli(
+        dir.path(),
+        &[
+            "login",
+            "--no-browser",
+            "--redirect-port",
+            "0",
+            "--timeout",
+            "1",
+        ],
+    );
+    cmd.env("BRIDGEKEEPER_SYSTEM_CONFIG", &config);
+    let login = common::run_to_end(cmd).await;
+    // No flags: the sign-in starts at the configured region with the configured client, then
+    // times out because no browser answers.
+    assert!(
+        login
+            .stdout
+            .contains("https://login.mypurecloud.ie/oauth/authorize"),
+        "{login:?}"
+    );
+    assert!(login.stdout.contains("client_id=fleet-client"), "{login:?}");
+    assert_ne!(login.code, 0, "{login:?}");
 }

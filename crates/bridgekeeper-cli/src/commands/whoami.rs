@@ -4,6 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use genesys_model::UserMe;
 use serde::Serialize;
 use supervisor_core::auth::{Session, environment_label};
+use supervisor_core::permissions::PermissionReport;
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -37,6 +38,9 @@ pub struct SessionView {
     /// Whether the user may drop parties (`conversation:communication:disconnect`), when checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub can_disconnect: Option<bool>,
+    /// Each feature the user's roles leave unavailable, with the permission to ask for (when checked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unavailable: Vec<String>,
 }
 
 impl SessionView {
@@ -58,6 +62,9 @@ impl SessionView {
             renewable: session.is_renewable(),
             expires_at: rfc3339(session.expires_at()),
             can_disconnect: profile.map(|p| p.has_permission(DISCONNECT_PERMISSION)),
+            unavailable: profile
+                .map(|p| PermissionReport::of(p).lines())
+                .unwrap_or_default(),
         }
     }
 }
@@ -119,6 +126,9 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
         if !value.is_empty() {
             p.line(&format!("{:<13} {value}", format!("{label}:")));
         }
+    }
+    for line in &view.unavailable {
+        p.line(&format!("{:<13} {}", "Unavailable:", sanitize(line)));
     }
     Ok(Exit::Success)
 }
