@@ -11,6 +11,12 @@ use super::outcome::{ActionOutcome, ActionReport, PartySummary};
 use super::service::{Actions, Ctx};
 use crate::audit::{self, AuditOutcome, AuditRecord, AuditRequest};
 
+/// An action that reached an outcome and went through the audit log: the report, or
+/// [`ActionError::AuditFailed`] carrying it when the record could not be written. A type of its
+/// own so it cannot be mistaken for a failure before any outcome (which `audit_failure` records).
+#[must_use]
+pub(super) struct Audited(pub(super) Result<ActionReport, ActionError>);
+
 impl Actions {
     /// Writes the audit record (fsynced) and builds the report.
     pub(super) async fn finish(
@@ -19,7 +25,7 @@ impl Actions {
         outcome: ActionOutcome,
         correlation_id: Option<String>,
         confirm_at: Option<Instant>,
-    ) -> Result<ActionReport, ActionError> {
+    ) -> Audited {
         let detail = match &outcome {
             ActionOutcome::Confirmed {
                 via,
@@ -78,13 +84,13 @@ impl Actions {
             total_ms = millis(report.timings.total),
             "action finished"
         );
-        match written {
+        Audited(match written {
             Ok(()) => Ok(report),
             Err(e) => Err(ActionError::AuditFailed {
                 report: Box::new(report),
                 detail: e.to_string(),
             }),
-        }
+        })
     }
 
     pub(super) fn audit_record(

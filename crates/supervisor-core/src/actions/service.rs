@@ -17,7 +17,7 @@ use genesys_model::{
 };
 use tracing::Instrument;
 
-use super::audit_trail::audit_request;
+use super::audit_trail::{Audited, audit_request};
 use super::error::ActionError;
 use super::judge::{already_gone, refused};
 use super::outcome::{ActionKind, ActionReport, ActionTimings, PartySummary};
@@ -405,7 +405,7 @@ impl Actions {
             .instrument(span)
             .await;
         match result {
-            Ok(report) => report,
+            Ok(Audited(answer)) => answer,
             Err(e) => Err(self.audit_failure(&ctx, e).await),
         }
     }
@@ -414,7 +414,7 @@ impl Actions {
         &self,
         plan: &DropPlan,
         ctx: &mut Ctx,
-    ) -> Result<Result<ActionReport, ActionError>, ActionError> {
+    ) -> Result<Audited, ActionError> {
         self.check_session()?;
         if plan.created.elapsed() > self.inner.config.plan_ttl || Utc::now() > plan.expires_at {
             return Err(ActionError::PlanExpired {
@@ -555,7 +555,7 @@ impl Actions {
             .instrument(span)
             .await;
         match result {
-            Ok(report) => report,
+            Ok(Audited(answer)) => answer,
             Err(e) => Err(self.audit_failure(&ctx, e).await),
         }
     }
@@ -568,7 +568,7 @@ impl Actions {
         body: MediaParticipantRequest,
         flag: Flag,
         value: bool,
-    ) -> Result<Result<ActionReport, ActionError>, ActionError> {
+    ) -> Result<Audited, ActionError> {
         Self::check_ids(conversation, participant)?;
         ctx.request = Some(audit_request(conversation, participant, &body));
         self.check_session()?;
@@ -619,7 +619,7 @@ impl Actions {
         ctx: &mut Ctx,
         body: MediaParticipantRequest,
         expect: Expect,
-    ) -> Result<Result<ActionReport, ActionError>, ActionError> {
+    ) -> Result<Audited, ActionError> {
         let request: Request =
             build::patch_participant(&ctx.conversation_id, expect.target(), &body)
                 .map_err(|e| ActionError::InvalidArgument(e.to_string()))?;
