@@ -203,9 +203,14 @@ impl Rig {
 
     /// Actions for the roster's user (reads `users/me?expand=authorization`).
     pub async fn actions(&self, roster: &Roster, audit: &str) -> Actions {
-        Actions::new(roster.clone(), self.audit_log(audit), actions_config())
-            .await
-            .expect("actions")
+        Actions::new(
+            roster.client().clone(),
+            roster.clone(),
+            self.audit_log(audit),
+            actions_config(),
+        )
+        .await
+        .expect("actions")
     }
 
     /// Adds a fault (or runs a fault action) through the control plane.

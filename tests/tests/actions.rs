@@ -316,6 +316,7 @@ async fn a_changed_call_or_an_old_plan_must_be_reviewed_again() {
 
     // A plan older than its time to live is refused too.
     let strict = Actions::new(
+        roster.client().clone(),
         roster.clone(),
         rig.audit_log("strict.jsonl"),
         ActionsConfig {

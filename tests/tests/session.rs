@@ -58,6 +58,7 @@ async fn an_expired_session_fails_every_action_and_sends_nothing_later() {
     let roster = rig.roster(client, rig.all_queues());
     assert!(roster.wait_until_trusted(Duration::from_secs(10)).await);
     let actions = Actions::new(
+        roster.client().clone(),
         roster.clone(),
         rig.audit_log("audit.jsonl"),
         actions_config(),

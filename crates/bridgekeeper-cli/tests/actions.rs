@@ -440,6 +440,51 @@ async fn keyring_watch_prints_one_json_object_per_change_until_interrupted() {
     assert_eq!(status.code(), Some(0));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
+async fn keyring_watch_says_sign_in_again_when_the_session_is_revoked_without_any_action() {
+    let mut h = Harness::start("watch-revoked").await;
+    h.login(None).await;
+    let mut child = h
+        .command(&["watch", "--queue", "Support", "--json"])
+        .spawn()
+        .expect("spawn watch");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    loop {
+        let v = next_json(&mut lines).await;
+        if v["type"] == "status" && v["status"]["trusted"] == json!(true) {
+            break;
+        }
+    }
+    // The administrator revokes the supervisor's tokens; nobody touches the CLI. The platform
+    // announces it on the channel, and `watch` says so and stops with its documented code.
+    h.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
+    loop {
+        let v = next_json(&mut lines).await;
+        if v["type"] == "status" {
+            let changes = v["changes"].to_string();
+            if changes.contains("SessionExpired") {
+                break;
+            }
+            assert!(
+                !changes.contains("closed"),
+                "closed for another reason: {v}"
+            );
+        }
+    }
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("watch stops by itself once the session is over")
+        .expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "exit 1: session expired or revoked"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("sign in again"), "{stderr}");
+}
+
 /// Runs the CLI on a pseudo-terminal (util-linux `script`), typing `input`.
 async fn run_on_terminal(h: &Harness, args: &[&str], input: &str) -> Output {
     let mut line = vec![

@@ -133,6 +133,7 @@ async fn run() {
     let dir = std::env::temp_dir().join(format!("bk-bench-{}", uuid::Uuid::new_v4()));
     let audit = AuditLog::open(dir.join("audit.jsonl")).expect("audit");
     let actions = Actions::new(
+        roster.client().clone(),
         roster.clone(),
         audit,
         ActionsConfig {

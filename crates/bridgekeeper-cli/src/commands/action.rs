@@ -55,14 +55,16 @@ impl Live {
             .await
             .map_err(|e| CliError::new(format!("opening the audit log failed: {e}")))??;
         let api = session.api_client()?;
-        let roster = live::for_conversation(&api, conversation).await;
+        let roster = live::for_conversation(&session, &api, conversation).await;
         let config = ActionsConfig {
             confirm_timeout: wait,
             reread_after: (wait / 2).min(MAX_REREAD_AFTER),
             ..ActionsConfig::default()
         };
         let actions =
-            match app::actions::open_actions(&session, roster.clone(), audit, config).await {
+            match app::actions::open_actions(&session, api.clone(), roster.clone(), audit, config)
+                .await
+            {
                 Ok(actions) => actions,
                 Err(e) => {
                     roster.shutdown().await;

@@ -10,6 +10,7 @@ use genesys_model::{ConversationId, QueueId};
 use genesys_notify::NotifyConfig;
 use serde::Serialize;
 use supervisor_core::app;
+use supervisor_core::auth::Session;
 use supervisor_core::roster::{
     ChangeKind, ConnectionState, ConversationRecord, LegStatus, Party, Roster, RosterConfig,
     RosterStatus, Watch, WatchRequest,
@@ -28,13 +29,19 @@ pub const TRUST_TIMEOUT: Duration = Duration::from_secs(120);
 pub const LIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Starts the roster (notification channel, subscriptions, sweep) for `queues`.
-pub fn start(api: &Client, queues: Vec<QueueId>) -> Roster {
-    start_watching(api, queues, Vec::new())
+pub fn start(session: &Session, api: &Client, queues: Vec<QueueId>) -> Roster {
+    start_watching(session, api, queues, Vec::new())
 }
 
 /// Starts the roster for queues and people.
-pub fn start_watching(api: &Client, queues: Vec<QueueId>, users: Vec<UserId>) -> Roster {
+pub fn start_watching(
+    session: &Session,
+    api: &Client,
+    queues: Vec<QueueId>,
+    users: Vec<UserId>,
+) -> Roster {
     app::board::start_roster(
+        session,
         api,
         WatchRequest {
             watch: Watch {
@@ -62,7 +69,7 @@ pub async fn start_selection(
         crate::commands::queues::resolve(&api, &args.queues).await?
     };
     let users = resolve_users(&args.users, &session.user().id)?;
-    let roster = start_watching(&api, queue_ids(&queues), users);
+    let roster = start_watching(&session, &api, queue_ids(&queues), users);
     Ok((queues, roster))
 }
 
@@ -181,8 +188,12 @@ pub async fn wait_live(roster: &Roster, within: Duration) -> bool {
 }
 
 /// The roster for one conversation's queues, so the action's confirming event arrives.
-pub async fn for_conversation(api: &Client, conversation: &ConversationId) -> Roster {
-    let roster = start(api, Vec::new());
+pub async fn for_conversation(
+    session: &Session,
+    api: &Client,
+    conversation: &ConversationId,
+) -> Roster {
+    let roster = start(session, api, Vec::new());
     // The queues come from the conversation itself; a failed read leaves the roster without
     // queues and the action then confirms by re-reading (it reports the read error itself).
     if let Ok(record) = roster.reread(conversation).await {

@@ -3,13 +3,12 @@
 //! Verification lives in `verify.rs`, judgement (and outcome wording) in `judge.rs`, audit
 //! writing in `audit_trail.rs`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use genesys_client::request::build;
-use genesys_client::{ErrorKind, Request};
+use genesys_client::{Client, ErrorKind, Priority, Request};
 use genesys_model::error::codes;
 use genesys_model::{
     CommunicationId, ConversationId, MediaParticipantRequest, PERMISSION_DISCONNECT, ParticipantId,
@@ -24,7 +23,7 @@ use super::outcome::{ActionKind, ActionReport, ActionTimings, PartySummary};
 use super::plan::{self, DropPlan, PlanOptions, PlanVerdict, Target};
 use super::verify::{Expect, Flag, Verified};
 use crate::audit::{AuditLog, AuditRequest};
-use crate::auth::{Session, SessionStatus};
+use crate::auth::{Lifecycle, Session, SessionStatus};
 use crate::roster::{ConversationRecord, Roster, RosterError};
 
 /// The signed-in supervisor, as the actions need them.
@@ -77,19 +76,22 @@ pub struct Actions {
 }
 
 pub(super) struct Inner {
+    /// The REST client the actions send with (interactive priority, the session's budget).
+    pub(super) client: Client,
     pub(super) roster: Roster,
     pub(super) audit: AuditLog,
     pub(super) actor: RwLock<Actor>,
     pub(super) config: ActionsConfig,
-    pub(super) session: OnceLock<Session>,
-    pub(super) expired: AtomicBool,
+    /// The lifecycle followed (the session's once attached): the only record of whether the
+    /// session ended.
+    pub(super) lifecycle: RwLock<Lifecycle>,
 }
 
 impl std::fmt::Debug for Actions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Actions")
             .field("actor", &self.actor())
-            .field("expired", &self.inner.expired.load(Ordering::Relaxed))
+            .field("expired", &self.session_expired())
             .finish_non_exhaustive()
     }
 }
@@ -134,18 +136,21 @@ impl Ctx {
 
 impl Actions {
     /// Reads the signed-in user and their permissions (`users/me?expand=authorization`) and builds
-    /// the actions over the roster (whose REST client they share) and the audit log.
+    /// the actions that send with `client` (the session's), check against the roster and record
+    /// in the audit log.
     pub async fn new(
+        client: Client,
         roster: Roster,
         audit: AuditLog,
         config: ActionsConfig,
     ) -> Result<Self, ActionError> {
-        let me = roster
-            .client()
+        let client = client.with_priority(Priority::Interactive);
+        let me = client
             .users_me(&["authorization"])
             .await
             .map_err(|e| read_error(e, None))?;
         Ok(Self::with_actor(
+            client,
             roster,
             audit,
             Actor::from_user(&me),
@@ -155,6 +160,7 @@ impl Actions {
 
     /// Builds the actions for a known actor (the CLI with a cached profile, tests, benches).
     pub fn with_actor(
+        client: Client,
         roster: Roster,
         audit: AuditLog,
         actor: Actor,
@@ -162,20 +168,40 @@ impl Actions {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                client: client.with_priority(Priority::Interactive),
                 roster,
                 audit,
                 actor: RwLock::new(actor),
                 config,
-                session: OnceLock::new(),
-                expired: AtomicBool::new(false),
+                lifecycle: RwLock::new(Lifecycle::new()),
             }),
         }
     }
 
     /// Ties the actions to a session, so an expired or signed-out session is recognised before any
-    /// request (and a PKCE session's expiry is reported as `SessionExpired`, not `NotSignedIn`).
+    /// request (and a PKCE session's expiry is reported as `SessionExpired`, not `NotSignedIn`);
+    /// a refused request ends the session for every other subscriber.
     pub fn attach_session(&self, session: Session) {
-        let _ = self.inner.session.set(session);
+        let theirs = session.lifecycle();
+        let ours = std::mem::replace(
+            &mut *self
+                .inner
+                .lifecycle
+                .write()
+                .unwrap_or_else(PoisonError::into_inner),
+            theirs.clone(),
+        );
+        if ours.status() == SessionStatus::Expired {
+            theirs.end();
+        }
+    }
+
+    fn lifecycle(&self) -> Lifecycle {
+        self.inner
+            .lifecycle
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Who is acting.
@@ -192,8 +218,7 @@ impl Actions {
         self.check_session()?;
         let me = self
             .inner
-            .roster
-            .client()
+            .client
             .users_me(&["authorization"])
             .await
             .map_err(|e| self.client_error(e, None))?;
@@ -211,26 +236,22 @@ impl Actions {
         &self.inner.roster
     }
 
-    /// True once a request was refused as unauthenticated: every later action fails fast.
+    /// True once the followed session ended by itself (a refused request, an expired token, the
+    /// platform's revocation): every later action fails fast.
     pub fn session_expired(&self) -> bool {
-        self.inner.expired.load(Ordering::SeqCst)
+        self.lifecycle().status() == SessionStatus::Expired
     }
 
+    /// A request was refused as unauthenticated: the session is over, for everyone following it.
     pub(super) fn expire(&self) {
-        self.inner.expired.store(true, Ordering::SeqCst);
+        self.lifecycle().end();
     }
 
     fn check_session(&self) -> Result<(), ActionError> {
-        if self.session_expired() {
-            return Err(ActionError::SessionExpired);
-        }
-        match self.inner.session.get().map(Session::status) {
-            Some(SessionStatus::Expired) => {
-                self.expire();
-                Err(ActionError::SessionExpired)
-            }
-            Some(SessionStatus::SignedOut) => Err(ActionError::NotSignedIn),
-            _ => Ok(()),
+        match self.lifecycle().status() {
+            SessionStatus::Expired => Err(ActionError::SessionExpired),
+            SessionStatus::SignedOut => Err(ActionError::NotSignedIn),
+            SessionStatus::Active => Ok(()),
         }
     }
 
@@ -246,13 +267,7 @@ impl Actions {
                 ActionError::SessionExpired
             }
             ErrorKind::NotSignedIn => {
-                if self
-                    .inner
-                    .session
-                    .get()
-                    .is_some_and(|s| s.status() == SessionStatus::Expired)
-                {
-                    self.expire();
+                if self.session_expired() {
                     ActionError::SessionExpired
                 } else {
                     ActionError::NotSignedIn
@@ -629,7 +644,7 @@ impl Actions {
         let before = roster.conversation(&ctx.conversation_id);
         let sent = Instant::now();
         ctx.timings.to_wire = Some(sent.duration_since(ctx.started));
-        let answer = roster.client().execute(request).await;
+        let answer = self.inner.client.execute(request).await;
         ctx.timings.request = Some(sent.elapsed());
         // The confirmation window starts when the platform answered: a 429 retried by the client
         // layer may have taken seconds, and the change can only start after acceptance.

@@ -2,6 +2,7 @@
 //! built once per live board.
 
 use chrono::Utc;
+use genesys_client::Client;
 use genesys_model::{ConversationId, ParticipantId};
 
 use super::ids::one_id;
@@ -16,15 +17,17 @@ use crate::ipc::error::{ErrorCode, IpcError};
 use crate::roster::Roster;
 
 /// The verified actions of a signed-in session over a live roster (the desktop's board, the CLI's
-/// `drop`, `mute` and `hold`): reads who is acting and ties them to the session, so its end is
+/// `drop`, `mute` and `hold`): they send with the session's REST client (`client`, the one whose
+/// request budget the roster shares), read who is acting, and follow the session, so its end is
 /// recognised before any request.
 pub async fn open_actions(
     session: &Session,
+    client: Client,
     roster: Roster,
     audit: AuditLog,
     config: ActionsConfig,
 ) -> Result<Actions, ActionError> {
-    let actions = Actions::new(roster, audit, config).await?;
+    let actions = Actions::new(client, roster, audit, config).await?;
     actions.attach_session(session.clone());
     Ok(actions)
 }
@@ -32,8 +35,8 @@ pub async fn open_actions(
 impl Desktop {
     async fn actions(&self) -> Result<Actions, IpcError> {
         let audit = self.audit()?.clone();
-        let (live, session) = self
-            .with_signed(|s| (s.live.clone(), s.session.clone()))
+        let (live, session, client) = self
+            .with_signed(|s| (s.live.clone(), s.session.clone(), s.client.clone()))
             .await?;
         let Some(live) = live else {
             return Err(IpcError::invalid(
@@ -46,6 +49,7 @@ impl Desktop {
                 Ok::<_, IpcError>(
                     open_actions(
                         &session,
+                        client,
                         live.roster.clone(),
                         audit,
                         self.config.actions.clone(),

@@ -9,6 +9,7 @@ use genesys_notify::NotifyConfig;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{Desktop, Live, lock};
+use crate::auth::Session;
 use crate::ipc::error::IpcError;
 use crate::ipc::queues::{QueueInfo, WatchedPeople};
 use crate::ipc::roster::{ConnectionStatusResponse, ConnectionView, RosterEvent, RosterSnapshot};
@@ -16,14 +17,17 @@ use crate::roster::{Roster, RosterConfig, Watch, WatchRequest};
 
 /// Starts the live roster for a watch choice (the desktop's board, the CLI's `calls`, `watch` and
 /// actions): the notification channel through the session's REST client, the subscriptions and
-/// the first sweep.
+/// the first sweep. The roster follows the session, so the board closes the moment it ends.
 pub fn start_roster(
+    session: &Session,
     client: &Client,
     watch: WatchRequest,
     notify: NotifyConfig,
     config: RosterConfig,
 ) -> Roster {
-    Roster::connect_watching(client.clone(), watch, notify, config)
+    let roster = Roster::connect_watching(client.clone(), watch, notify, config);
+    roster.follow_session(session);
+    roster
 }
 
 /// What the roster watches for a queue choice and a people choice (`me`: the signed-in user).
@@ -50,11 +54,17 @@ pub(super) fn watch_request(
 }
 
 impl Desktop {
-    pub(super) fn start_live(&self, client: &Client, watch: WatchRequest) -> Option<Arc<Live>> {
+    pub(super) fn start_live(
+        &self,
+        session: &Session,
+        client: &Client,
+        watch: WatchRequest,
+    ) -> Option<Arc<Live>> {
         if watch.watch.is_empty() {
             return None;
         }
         let roster = start_roster(
+            session,
             client,
             watch,
             self.config.notify.clone(),

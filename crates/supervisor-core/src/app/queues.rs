@@ -122,7 +122,7 @@ impl Desktop {
             drop(state);
             live.roster.set_watch(watch).await?;
         } else {
-            signed.live = self.start_live(&signed.client, watch);
+            signed.live = self.start_live(&signed.session, &signed.client, watch);
         }
         tracing::info!(
             queues = chosen.len(),

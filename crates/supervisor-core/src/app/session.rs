@@ -11,7 +11,6 @@ use super::prefs::Prefs;
 use super::{
     Browser, DEMO_ACCOUNT, DEMO_CALLBACK_TIMEOUT, DemoSignIn, Desktop, Signed, State, lock,
 };
-use crate::actions::Actions;
 use crate::auth::{
     AuthError, LoopbackConfig, Session, SessionOptions, SessionStatus, SignIn, SignInConfig,
     environment_choice,
@@ -122,14 +121,13 @@ impl Desktop {
     }
 
     /// A session that ended by itself (expired, revoked) is torn down and remembered as expired.
+    /// The session's published status is the only record of that: the roster and the actions
+    /// report what they learn to it, so nothing else is consulted here.
     pub(super) fn drop_if_ended(&self, state: &mut State) {
-        let ended = state.signed.as_ref().is_some_and(|s| {
-            s.session.status() != SessionStatus::Active
-                || s.live.as_ref().is_some_and(|l| {
-                    l.roster.status().connection.is_session_expired()
-                        || l.actions.get().is_some_and(Actions::session_expired)
-                })
-        });
+        let ended = state
+            .signed
+            .as_ref()
+            .is_some_and(|s| s.session.status() != SessionStatus::Active);
         if ended {
             if let Some(signed) = state.signed.take() {
                 tracing::info!("the session ended; sign in again");
@@ -154,7 +152,11 @@ impl Desktop {
         };
         let queues = prefs.queues_for(&account);
         let people = prefs.people_for(&account);
-        let live = self.start_live(&client, watch_request(&queues, &people, &session.user().id));
+        let live = self.start_live(
+            &session,
+            &client,
+            watch_request(&queues, &people, &session.user().id),
+        );
         Ok(Signed {
             session,
             client,

@@ -15,5 +15,7 @@ pub use loopback::{
     DEFAULT_CALLBACK_TIMEOUT, DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_PORT, LoopbackConfig,
     LoopbackListener,
 };
-pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionOptions, SessionStatus, SessionUser};
+pub use session::{
+    DEFAULT_REFRESH_MARGIN, Lifecycle, Session, SessionOptions, SessionStatus, SessionUser,
+};
 pub use sign_in::{SignIn, SignInConfig};

@@ -1,6 +1,13 @@
 //! A signed-in session: hands out the access token, refreshes it when the client is confidential,
 //! and otherwise says "sign in again" the moment the token is no longer good.
 //!
+//! The session is the one owner of its lifecycle: its status (active, expired or revoked, signed
+//! out) is published through a `tokio::sync::watch` channel ([`Session::subscribe`]), and the
+//! roster, the actions and the desktop follow it instead of keeping their own copies. Whoever
+//! learns that the session is over (a 401, a refused refresh, the platform's `token_revoked` on
+//! the notification channel) reports it here ([`Session::end`]), and every subscriber sees it at
+//! once.
+//!
 //! Never waits for a user and never queues: a request made with an expired PKCE session fails at
 //! once with [`AuthError::SessionExpired`], so no action can run later behind the user's back.
 
@@ -94,6 +101,60 @@ struct Inner {
     tokens: Mutex<Tokens>,
     /// Serialises refreshes (and the store writes that follow) so one refresh serves all callers.
     refresh_gate: tokio::sync::Mutex<()>,
+    /// The lifecycle, published: the only place the status is kept.
+    status: Lifecycle,
+}
+
+/// A session's lifecycle, published through a `tokio::sync::watch` channel: cheap to clone, every
+/// clone is the same lifecycle. [`Session::lifecycle`] hands out the session's; code that acts
+/// without a session (tests, benches) can make its own with [`Lifecycle::new`].
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    tx: Arc<tokio::sync::watch::Sender<SessionStatus>>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Lifecycle {
+    /// An active lifecycle.
+    pub fn new() -> Self {
+        Self {
+            tx: Arc::new(tokio::sync::watch::Sender::new(SessionStatus::Active)),
+        }
+    }
+
+    /// Where it stands now.
+    pub fn status(&self) -> SessionStatus {
+        *self.tx.borrow()
+    }
+
+    /// The current status, then every change (a lifecycle never becomes active again).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<SessionStatus> {
+        self.tx.subscribe()
+    }
+
+    /// Active → expired, published to every subscriber; true when this call made the change.
+    pub fn end(&self) -> bool {
+        self.tx.send_if_modified(|s| {
+            let active = *s == SessionStatus::Active;
+            if active {
+                *s = SessionStatus::Expired;
+            }
+            active
+        })
+    }
+
+    fn sign_out(&self) {
+        self.tx.send_if_modified(|s| {
+            let changed = *s != SessionStatus::SignedOut;
+            *s = SessionStatus::SignedOut;
+            changed
+        });
+    }
 }
 
 struct Tokens {
@@ -101,7 +162,6 @@ struct Tokens {
     expires_at: DateTime<Utc>,
     refresh: Option<RefreshToken>,
     secret: Option<ClientSecret>,
-    status: SessionStatus,
     /// A 401 asked for a refresh before the next use.
     refresh_requested: bool,
     /// When a 401 last triggered a refresh: another 401 soon after ends the session.
@@ -154,11 +214,11 @@ impl Session {
                     expires_at: stored.expires_at,
                     refresh: stored.refresh_token,
                     secret: stored.client_secret,
-                    status: SessionStatus::Active,
                     refresh_requested: false,
                     forced_refresh_at: None,
                 }),
                 refresh_gate: tokio::sync::Mutex::new(()),
+                status: Lifecycle::new(),
             }),
         })
     }
@@ -231,9 +291,34 @@ impl Session {
         self.lock().expires_at
     }
 
-    /// Active, expired or signed out, as last seen (expiry is noticed on the next token request).
+    /// Active, expired or signed out, as last seen (expiry is noticed on the next token request,
+    /// a revocation when the platform or an API answer says so).
     pub fn status(&self) -> SessionStatus {
-        self.lock().status
+        self.inner.status.status()
+    }
+
+    /// The session's lifecycle, for code that follows it (the roster, the actions).
+    pub fn lifecycle(&self) -> Lifecycle {
+        self.inner.status.clone()
+    }
+
+    /// The lifecycle as it changes: the current status, then every change (to expired or signed
+    /// out; a session never becomes active again).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<SessionStatus> {
+        self.inner.status.subscribe()
+    }
+
+    /// The session is over (the platform announced the token revoked, or an API answer refused
+    /// it): it becomes expired for every subscriber. Nothing happens if it already ended.
+    pub fn end(&self) {
+        if self.expire() {
+            tracing::info!(account = %self.inner.key, "the session was revoked or expired; sign in again");
+        }
+    }
+
+    /// Active → expired; true when this call made the change.
+    fn expire(&self) -> bool {
+        self.inner.status.end()
     }
 
     /// An API client that takes its tokens from this session.
@@ -262,8 +347,8 @@ impl Session {
     }
 
     fn decide(&self) -> Next {
-        let mut t = self.lock();
-        match t.status {
+        let t = self.lock();
+        match self.status() {
             SessionStatus::Expired => return Next::Fail(AuthError::SessionExpired),
             SessionStatus::SignedOut => return Next::Fail(AuthError::NotSignedIn),
             SessionStatus::Active => {}
@@ -288,7 +373,8 @@ impl Session {
         if valid {
             Next::Use(t.access.clone())
         } else {
-            t.status = SessionStatus::Expired;
+            drop(t);
+            self.expire();
             tracing::info!(account = %self.inner.key, "access token expired; sign in again");
             Next::Fail(AuthError::SessionExpired)
         }
@@ -316,7 +402,7 @@ impl Session {
             Ok(response) => self.apply_refresh(response, forced).await,
             Err(e) if session_is_over(e.kind()) => {
                 tracing::warn!(account = %self.inner.key, error = %e, "refresh refused; sign in again");
-                self.lock().status = SessionStatus::Expired;
+                self.expire();
                 Err(AuthError::SessionExpired)
             }
             Err(e) => match still_valid {
@@ -338,9 +424,10 @@ impl Session {
         let expires_at = expiry_from(response.expires_in);
         let stored = {
             let mut t = self.lock();
-            if t.status != SessionStatus::Active {
+            let status = self.status();
+            if status != SessionStatus::Active {
                 // Signed out while the refresh was on the wire: do not resurrect the entry.
-                return Err(match t.status {
+                return Err(match status {
                     SessionStatus::SignedOut => AuthError::NotSignedIn,
                     _ => AuthError::SessionExpired,
                 });
@@ -392,7 +479,7 @@ impl Session {
     /// request; a PKCE session (or a 401 soon after such a refresh) is over.
     fn on_unauthorized(&self, rejected: &AccessToken) {
         let mut t = self.lock();
-        if t.status != SessionStatus::Active || t.access != *rejected {
+        if self.status() != SessionStatus::Active || t.access != *rejected {
             return; // Already handled, or a stale token from before a refresh.
         }
         let renewable = t.refresh.is_some() && t.secret.is_some();
@@ -403,7 +490,8 @@ impl Session {
             t.refresh_requested = true;
             tracing::info!(account = %self.inner.key, "401 from the API; will refresh before the next request");
         } else {
-            t.status = SessionStatus::Expired;
+            drop(t);
+            self.expire();
             tracing::info!(account = %self.inner.key, "401 from the API; session expired or revoked");
         }
     }
@@ -413,9 +501,9 @@ impl Session {
     pub async fn sign_out(&self) -> Result<(), AuthError> {
         let _gate = self.inner.refresh_gate.lock().await;
         let (token, was_active) = {
-            let mut t = self.lock();
-            let was_active = t.status == SessionStatus::Active;
-            t.status = SessionStatus::SignedOut;
+            let t = self.lock();
+            let was_active = self.status() == SessionStatus::Active;
+            self.inner.status.sign_out();
             (t.access.clone(), was_active)
         };
         if was_active {
@@ -543,6 +631,27 @@ mod tests {
             s.access_token().await,
             Err(AuthError::SessionExpired)
         ));
+    }
+
+    #[tokio::test]
+    async fn subscribers_see_the_end_of_the_session_at_once() {
+        let s = session(chrono::Duration::hours(1), false);
+        let mut rx = s.subscribe();
+        assert_eq!(*rx.borrow_and_update(), SessionStatus::Active);
+        s.end();
+        tokio::time::timeout(Duration::from_secs(1), rx.changed())
+            .await
+            .expect("published at once")
+            .expect("sender alive");
+        assert_eq!(*rx.borrow(), SessionStatus::Expired);
+        assert!(matches!(
+            s.access_token().await,
+            Err(AuthError::SessionExpired)
+        ));
+        // Ending twice, or a 401 after the end, publishes nothing new.
+        s.end();
+        s.invalidate(&AccessToken::new("tok-1"));
+        assert!(!rx.has_changed().expect("sender alive"));
     }
 
     #[tokio::test]

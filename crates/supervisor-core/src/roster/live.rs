@@ -8,6 +8,11 @@
 //!    none is missing: only then is the board complete;
 //! 3. **fill-in reads** at idle priority of records that rest on analytics data, so the board
 //!    converges to full detail without ever crowding out the first two or a person's action.
+//!
+//! The roster follows the session it reads for ([`Roster::follow_session`]): when the session
+//! ends the board closes as session-expired at once, and when the roster is the first to learn of
+//! the end (the platform's `token_revoked` on the channel, a 401 on a read) it tells the session,
+//! which publishes it to everyone else.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -20,9 +25,11 @@ use genesys_notify::{
     ClientProvisioner, NotifyConfig, NotifyError, NotifyEvent, NotifyHandle, ResyncReason,
     TungsteniteTransport, WatchTarget,
 };
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
+
+use crate::auth::{Session, SessionStatus};
 
 use super::change::{ConnectionState, RejectedQueue, RosterChange, RosterSnapshot, RosterStatus};
 use super::model::{RosterModel, Watch};
@@ -117,6 +124,8 @@ pub(crate) struct Shared {
     idle: Client,
     config: RosterConfig,
     request: Mutex<WatchRequest>,
+    /// The session followed, told when the roster learns first that it is over.
+    session: std::sync::OnceLock<Session>,
 }
 
 impl Shared {
@@ -138,6 +147,7 @@ impl Shared {
 
 enum Command {
     Refresh,
+    Follow(watch::Receiver<SessionStatus>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -205,6 +215,7 @@ impl Roster {
             client,
             config,
             request: Mutex::new(request),
+            session: std::sync::OnceLock::new(),
         });
         let (commands_tx, commands_rx) = mpsc::channel(16);
         let driver = Driver::new(Arc::clone(&shared), events, commands_rx, notify.clone());
@@ -285,6 +296,15 @@ impl Roster {
     /// What the supervisor asked to watch.
     pub fn watch_request(&self) -> WatchRequest {
         self.shared.request()
+    }
+
+    /// Follows the session's lifecycle (once; later calls are ignored): its end closes the board
+    /// as session-expired without any action, and a session-expired close of the channel or a
+    /// refused read ends the session for every other subscriber.
+    pub fn follow_session(&self, session: &Session) {
+        if self.shared.session.set(session.clone()).is_ok() {
+            let _ = self.commands.try_send(Command::Follow(session.subscribe()));
+        }
     }
 
     /// The REST client actions use (interactive priority; shares the session's budget).
@@ -435,6 +455,8 @@ struct Driver {
     missing_permissions: BTreeSet<String>,
     notices: Vec<String>,
     last_people: Instant,
+    /// The followed session's lifecycle, once [`Roster::follow_session`] was called.
+    session: Option<watch::Receiver<SessionStatus>>,
 }
 
 fn is_session_error(kind: ErrorKind) -> bool {
@@ -470,6 +492,7 @@ impl Driver {
             missing_permissions: BTreeSet::new(),
             notices: Vec::new(),
             last_people: Instant::now(),
+            session: None,
         }
     }
 
@@ -519,6 +542,15 @@ impl Driver {
                         self.finish_fill(id, result);
                     }
                 }
+                changed = async {
+                    match self.session.as_mut() {
+                        Some(rx) => rx.changed().await,
+                        None => std::future::pending().await,
+                    }
+                } => match changed {
+                    Ok(()) => self.on_session_status().await,
+                    Err(_) => self.session = None,
+                },
                 _ = tick.tick() => self.on_tick(),
                 event = self.events.recv() => match event {
                     Some(event) => self.on_event(event),
@@ -547,6 +579,11 @@ impl Driver {
                 self.plan_sweep(Instant::now(), true, Watch::default());
                 true
             }
+            Some(Command::Follow(rx)) => {
+                self.session = Some(rx);
+                self.on_session_status().await;
+                true
+            }
             Some(Command::Shutdown(reply)) => {
                 self.stop_work();
                 self.notify.shutdown().await;
@@ -559,6 +596,40 @@ impl Driver {
                 self.stop_work();
                 self.notify.shutdown().await;
                 false
+            }
+        }
+    }
+
+    /// The followed session changed: once it is no longer active the board closes as
+    /// session-expired and the notification channel stops (its token is no good any more).
+    async fn on_session_status(&mut self) {
+        let Some(rx) = self.session.as_mut() else {
+            return;
+        };
+        if *rx.borrow_and_update() == SessionStatus::Active
+            || self.shared.read().status().connection.is_session_expired()
+        {
+            return;
+        }
+        tracing::info!("the session ended; the board closes");
+        self.session = None;
+        self.stop_work();
+        self.shared.write().update_status(|s| {
+            s.resyncing = false;
+            s.connection = ConnectionState::Closed {
+                code: "SessionExpired".into(),
+                message: "the session expired or was revoked; sign in again".into(),
+            };
+        });
+        self.notify.shutdown().await;
+    }
+
+    /// The board closed as session-expired (the channel said so, or a read was refused): the
+    /// followed session hears it first from here and tells its other subscribers.
+    fn report_session_end(&self) {
+        if self.shared.read().status().connection.is_session_expired() {
+            if let Some(session) = self.shared.session.get() {
+                session.end();
             }
         }
     }
@@ -584,6 +655,7 @@ impl Driver {
                 self.shared
                     .write()
                     .update_status(|s| s.connection = ConnectionState::from_status(&status));
+                self.report_session_end();
             }
             NotifyEvent::Resync(resync) => {
                 tracing::info!(reason = ?resync.reason, targets = resync.targets.len(), "roster resync");
@@ -798,6 +870,7 @@ impl Driver {
             };
             s.last_error = Some(e.to_string());
         });
+        self.report_session_end();
     }
 
     fn retry_sweep(&mut self, full: bool, error: String) {
