@@ -43,6 +43,8 @@ pub async fn sign_in<R: Runtime>(
 /// `sign_in_demo`: starts the demo org if needed and signs in through the same PKCE path.
 #[tauri::command]
 pub async fn sign_in_demo(state: State<'_, AppState>) -> Result<SignInResponse, IpcError> {
+    // No emulator is started when the configuration turned the demo off.
+    state.desktop().demo_allowed()?;
     let demo = state.demo_emulator().await.map_err(|reason| {
         IpcError::new(
             ErrorCode::DemoUnavailable,

@@ -71,8 +71,9 @@ impl Desktop {
         Ok(PermissionCheckResponse::from(&report))
     }
 
-    /// Refuses the demo organisation when the configuration turned it off.
-    pub(super) fn demo_allowed(&self) -> Result<(), IpcError> {
+    /// Refuses the demo organisation when the configuration turned it off (checked before the
+    /// app starts a demo emulator, and again by the demo sign-in).
+    pub fn demo_allowed(&self) -> Result<(), IpcError> {
         if self.config.demo_available {
             return Ok(());
         }
