@@ -10,6 +10,7 @@ pub mod error;
 pub mod launch;
 pub mod logging;
 pub mod state;
+pub mod update;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,8 +95,22 @@ pub fn run() -> ExitCode {
             }
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build());
+    // Signed updates only when an endpoint is configured; a bad one leaves them off (logged in setup).
+    let updates = update::updater_endpoint(&AdminConfig::load());
+    let app = match &updates {
+        Ok(Some(_)) => app.plugin(update::plugin()),
+        Ok(None) | Err(_) => app,
+    };
     match builder(app)
-        .setup(move |app| setup(app, &options))
+        .setup(move |app| {
+            setup(app, &options)?;
+            match &updates {
+                Ok(Some(endpoint)) => tracing::info!(%endpoint, "updates enabled"),
+                Ok(None) => tracing::info!("updates off: no update endpoint configured"),
+                Err(error) => tracing::warn!(%error, "updates off"),
+            }
+            Ok(())
+        })
         .run(tauri::generate_context!())
     {
         Ok(()) => ExitCode::SUCCESS,
