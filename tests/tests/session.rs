@@ -160,3 +160,37 @@ async fn a_revoked_token_is_session_expired_and_the_roster_says_so() {
     assert!(!roster.status().trusted);
     roster.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_roster_and_the_actions_follow_the_one_session_lifecycle() {
+    let rig = Rig::start().await;
+    let session = sign_in(&rig).await;
+    let client = rig.client_with(session.clone());
+    let roster = rig.roster(client.clone(), rig.all_queues());
+    assert!(roster.wait_until_trusted(Duration::from_secs(10)).await);
+    roster.follow_session(&session);
+    let actions = Actions::new(
+        client,
+        roster.clone(),
+        rig.audit_log("audit.jsonl"),
+        actions_config(),
+    )
+    .await
+    .expect("actions");
+    actions.attach_session(session.clone());
+    assert!(!actions.session_expired());
+    // The platform revokes the tokens and says so on the channel; nobody makes a request. The
+    // roster hears it first and ends the session, which every follower then sees.
+    let mut lifecycle = session.subscribe();
+    rig.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        lifecycle.wait_for(|s| *s == SessionStatus::Expired),
+    )
+    .await
+    .expect("the session ends within 3 s, without any action")
+    .expect("the session is alive");
+    assert!(actions.session_expired());
+    assert!(roster.status().connection.is_session_expired());
+    roster.shutdown().await;
+}
