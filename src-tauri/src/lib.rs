@@ -38,11 +38,10 @@ pub fn desktop_config<R: tauri::Runtime>(app: &tauri::App<R>) -> Result<DesktopC
     let exports: PathBuf = paths
         .download_dir()
         .unwrap_or_else(|_| data.join("exports"));
-    Ok(DesktopConfig::new(
-        data.join("audit.jsonl"),
-        config.join("prefs.json"),
-        exports,
-    ))
+    let mut desktop =
+        DesktopConfig::new(data.join("audit.jsonl"), config.join("prefs.json"), exports);
+    desktop.policy_path = Some(config.join("policy.toml"));
+    Ok(desktop)
 }
 
 fn setup<R: tauri::Runtime>(

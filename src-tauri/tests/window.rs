@@ -413,6 +413,19 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
         "window test: live board after {} ms",
         launched.elapsed().as_millis()
     );
+    // The "Needs attention" panel is there beside the board, its count in the header.
+    s.wait_for(
+        "//*[@data-testid='attention-count'][starts-with(normalize-space(.), 'Needs attention: ')]",
+        UI_WAIT,
+    )
+    .await
+    .map_err(e)?;
+    s.wait_for(
+        "//section[@data-testid='attention-panel']//*[contains(normalize-space(.), 'Rules from the built-in policy')]",
+        UI_WAIT,
+    )
+    .await
+    .map_err(e)?;
 
     // --- drop by mouse: the consultant of a 3-party conference ----------------------------------
     let (conv, _) = emulator.conference(&queue_id, &agent, "Mouse").await;

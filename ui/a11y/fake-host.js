@@ -396,6 +396,29 @@
         return snapshot();
       case 'connection_status':
         return { connection: LIVE, lastSnapshotMs: NOW };
+      case 'attention_list':
+        // Ben Schmidt has been muted on the first conference for a while: one finding, one unchecked rule.
+        return {
+          findings: [
+            {
+              conversationId: '3f2a9c1e-0a4b-4c8d-9e1f-000000000001',
+              participantId: 'p-1b',
+              partyName: 'Ben Schmidt',
+              purpose: 'agent',
+              rule: 'muted-too-long',
+              kind: 'muted',
+              sinceMs: NOW - 12 * 60_000,
+              sinceKnown: false,
+              reason: 'muted for 12 min',
+              resolution: 'dropLeg',
+              remaining: ['Aisha Okafor', 'Northwind Insurance'],
+            },
+          ],
+          unavailable: [{ rule: 'quiet-outside', conversationId: null, reason: 'the permission conversation:transcription:view is missing' }],
+          policySource: 'built-in',
+          policyError: null,
+          watching: true,
+        };
       case 'plan_drop': {
         const p = plan(request.conversationId, request.participantId);
         plans.set(p.planId, p);

@@ -75,6 +75,14 @@ export const SCREENS = [
     },
   },
   {
+    name: 'needs attention',
+    scenario: { session: 'signedIn' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'Needs attention: 1' }).click();
+      await p.getByText('Rule quiet-outside is not checked').waitFor();
+    },
+  },
+  {
     name: 'audit log',
     scenario: { session: 'signedIn' },
     reach: async (p) => {

@@ -57,6 +57,8 @@ macro_rules! for_each_command {
             set_mute: generated fn(json request: SetFlagRequest) -> ActionResult;
             /// Holds (`on`) or resumes a party and waits to see it.
             set_hold: generated fn(json request: SetFlagRequest) -> ActionResult;
+            /// What the detector finds on the board now ("Needs attention"), and the rules it cannot use.
+            attention_list: generated fn() -> AttentionResponse;
             /// Audit records matching the filters, newest first.
             audit_list: generated fn(json request: AuditListRequest) -> AuditListResponse;
             /// Writes the matching audit records as CSV (Downloads folder) and says where.

@@ -4,6 +4,7 @@ import type { Channel } from '@tauri-apps/api/core';
 import type { ActionResult } from './ActionResult';
 import type { AppConfigResponse } from './AppConfigResponse';
 import type { AppInfo } from './AppInfo';
+import type { AttentionResponse } from './AttentionResponse';
 import type { AuditExportRequest } from './AuditExportRequest';
 import type { AuditExportResponse } from './AuditExportResponse';
 import type { AuditListRequest } from './AuditListRequest';
@@ -63,6 +64,8 @@ export interface Commands {
   set_mute: { args: { request: SetFlagRequest }; result: ActionResult };
   /** Holds (`on`) or resumes a party and waits to see it. */
   set_hold: { args: { request: SetFlagRequest }; result: ActionResult };
+  /** What the detector finds on the board now ("Needs attention"), and the rules it cannot use. */
+  attention_list: { args: undefined; result: AttentionResponse };
   /** Audit records matching the filters, newest first. */
   audit_list: { args: { request: AuditListRequest }; result: AuditListResponse };
   /** Writes the matching audit records as CSV (Downloads folder) and says where. */
@@ -90,6 +93,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'execute_drop',
   'set_mute',
   'set_hold',
+  'attention_list',
   'audit_list',
   'audit_export_csv',
 ];

@@ -5,6 +5,8 @@ import { getRosterSnapshot, subscribeRoster, type CommandError, type RosterEvent
 import {
   FakeBackend,
   T0,
+  attention,
+  finding,
   confirmed,
   connectionView,
   conversation,
@@ -130,7 +132,7 @@ describe('the board', () => {
 
     expect(await screen.findByRole('button', { name: 'Drop Fiona Fresh' })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Drop Jane Doe' })).not.toBeInTheDocument();
-    expect(backend.commands()).toEqual(['roster_subscribe', 'roster_snapshot']);
+    expect(backend.commands().filter((c) => c !== 'attention_list')).toEqual(['roster_subscribe', 'roster_snapshot']);
   });
 
   it('applies live updates in order', async () => {
@@ -155,7 +157,7 @@ describe('the board', () => {
     await waitFor(() => {
       expect(screen.queryByRole('button', { name: 'Resume Jane Doe' })).not.toBeInTheDocument();
     });
-    expect(backend.commands()).toEqual(['roster_subscribe']);
+    expect(backend.commands().filter((c) => c !== 'attention_list')).toEqual(['roster_subscribe']);
   });
 });
 
@@ -626,5 +628,52 @@ describe('the board by keyboard: parties, mute, hold and drop', () => {
     expect(await screen.findByRole('dialog', { name: 'Drop Jane Doe?' })).toBeInTheDocument();
     expect(backend.argsOf('plan_drop')).toEqual([{ request: { conversationId: 'conf-1', participantId: 'p-jane' } }]);
     expect(backend.argsOf('execute_drop')).toEqual([]);
+  });
+});
+
+describe('needs attention', () => {
+  it('counts the findings in the header and explains each, with who stays', async () => {
+    board({ attention_list: attention([finding()]) });
+    await waitFor(() => {
+      expect(screen.getByTestId('attention-count')).toHaveTextContent('Needs attention: 1');
+    });
+    const panel = screen.getByRole('region', { name: /Needs attention/ });
+    expect(panel).toHaveTextContent('Northwind Insurance (external): muted for 12 min.');
+    expect(panel).toHaveTextContent('Rule muted-too-long.');
+    expect(panel).toHaveTextContent('Dropping Northwind Insurance ends their leg only; Chris Customer and Jane Doe stay on the call.');
+    expect(panel).toHaveTextContent('Rules from the built-in policy');
+  });
+
+  it('resolves through the usual drop dialog: nothing is sent before the confirmation', async () => {
+    const { backend } = board({ attention_list: attention([finding({ participantId: 'p-jane', partyName: 'Jane Doe' })]), plan_drop: plan() });
+    const button = await screen.findByRole('button', { name: 'Drop… Jane Doe, rule muted-too-long' });
+    fireEvent.click(button);
+    expect(await screen.findByRole('dialog', { name: 'Drop Jane Doe?' })).toBeInTheDocument();
+    expect(backend.argsOf('plan_drop')).toEqual([{ request: { conversationId: 'conf-1', participantId: 'p-jane' } }]);
+    expect(backend.argsOf('execute_drop')).toEqual([]);
+  });
+
+  it('says when a rule cannot be checked and when the policy file is broken, and an unknown start', async () => {
+    board({
+      attention_list: attention([finding({ sinceKnown: false })], {
+        policyError: 'line 6, field `for`: write a duration such as 90s, 10m or 1h',
+        unavailable: [{ rule: 'quiet-outside', conversationId: null, reason: 'the permission conversation:transcription:view is missing' }],
+      }),
+    });
+    const panel = await screen.findByRole('region', { name: /Needs attention/ });
+    await waitFor(() => {
+      expect(panel).toHaveTextContent('Your policy file is not used: line 6, field `for`');
+    });
+    expect(panel).toHaveTextContent('Rule quiet-outside is not checked: the permission conversation:transcription:view is missing.');
+    expect(panel).toHaveTextContent('(at least; it was already so when watching began)');
+  });
+
+  it('a finding whose leg has left offers no drop', async () => {
+    board({ attention_list: attention([finding({ resolution: 'none', kind: 'stale_duplicate', rule: 'stale_duplicate' })]) });
+    const panel = await screen.findByRole('region', { name: /Needs attention/ });
+    await waitFor(() => {
+      expect(panel).toHaveTextContent('Nothing to send');
+    });
+    expect(within(panel).queryByRole('button')).not.toBeInTheDocument();
   });
 });

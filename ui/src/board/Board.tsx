@@ -19,6 +19,7 @@ import {
   setHold,
   setMute,
   type ActionKind,
+  type FindingView,
   type PartyView,
   type QueueInfo,
 } from '../platform';
@@ -41,6 +42,7 @@ import { ConnectionBar } from './ConnectionBar';
 import { ConversationGroup } from './ConversationGroup';
 import { DropDialog, type DropTarget } from './DropDialog';
 import { FlagDialog, type FlagTarget } from './FlagDialog';
+import { AttentionPanel, useAttention } from './Attention';
 import type { PartyHandlers } from './PartyRow';
 import {
   RosterStore,
@@ -235,6 +237,21 @@ export function Board({
 
   const watching = queues.map((q) => q.name).join(', ');
 
+  const attention = useAttention(status === 'ready');
+  const attentionCount = attention.answer?.findings.length ?? 0;
+  const attentionRef = useRef<HTMLDivElement>(null);
+  const dropFinding = useCallback(
+    (finding: FindingView, trigger: HTMLElement) => {
+      const party = byId.get(finding.conversationId)?.parties.find((p) => p.participantId === finding.participantId);
+      if (!party?.actionable) {
+        announce(`${finding.partyName} is no longer on the board: nothing to drop.`);
+        return;
+      }
+      handlers.onDrop(finding.conversationId, party, trigger);
+    },
+    [byId, handlers, announce],
+  );
+
   const band = useViewportBand(tableRef);
   const layout = useMemo(() => {
     heights.prune(byId);
@@ -395,11 +412,29 @@ export function Board({
           {plural(totals.calls, 'call')} · {plural(totals.conferences, 'conference')} ·{' '}
           {plural(totals.people, 'person', 'people')}
         </p>
+        {status === 'ready' && (
+          <button
+            type="button"
+            className={attentionCount > 0 ? 'small attention-badge attention-badge-on' : 'secondary small attention-badge'}
+            data-testid="attention-count"
+            onClick={() => {
+              attentionRef.current?.querySelector<HTMLElement>('h3')?.focus();
+              attentionRef.current?.scrollIntoView({ block: 'nearest' });
+            }}
+          >
+            Needs attention: {attentionCount}
+          </button>
+        )}
         <button type="button" className="secondary small" onClick={onChooseQueues}>
           Change queues or people
         </button>
       </div>
       {status === 'ready' && <Completeness connection={connection} atMs={connectionAt} />}
+      {status === 'ready' && (
+        <div ref={attentionRef}>
+          <AttentionPanel answer={attention.answer} error={attention.error} onDrop={dropFinding} />
+        </div>
+      )}
       {order.length > 0 && (
         <div className="board-tools" role="search" aria-label="Filter and find calls">
           <div className="field">

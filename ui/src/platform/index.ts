@@ -5,6 +5,7 @@ import type {
   ActionResult,
   AppConfigResponse,
   AppInfo,
+  AttentionResponse,
   AuditExportResponse,
   AuditFilters,
   AuditListResponse,
@@ -109,6 +110,11 @@ export function setMute(conversationId: string, participantId: string, on: boole
 /** Holds (`on`) or takes a party off hold. */
 export function setHold(conversationId: string, participantId: string, on: boolean): Promise<ActionResult> {
   return invoke('set_hold', { request: { conversationId, participantId, on } });
+}
+
+/** What the detector finds on the board now ("Needs attention"), and the rules it cannot use. */
+export function listAttention(): Promise<AttentionResponse> {
+  return invoke('attention_list');
 }
 
 /** Audit records matching the filters, newest first. */

@@ -3,11 +3,13 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type {
   ActionResult,
   AppConfigResponse,
+  AttentionResponse,
   BoardCompleteness,
   CommandName,
   ConnectionView,
   ConversationView,
   DropPlanView,
+  FindingView,
   PartyView,
   RegionOption,
   RosterEvent,
@@ -17,6 +19,29 @@ import type {
 } from '../platform';
 
 export const T0 = Date.UTC(2025, 0, 2, 10, 0, 0);
+
+/** One "Needs attention" finding (the muted consultant of the demo board by default). */
+export function finding(overrides: Partial<FindingView> = {}): FindingView {
+  return {
+    conversationId: 'conf-1',
+    participantId: 'p-ext',
+    partyName: 'Northwind Insurance',
+    purpose: 'external',
+    rule: 'muted-too-long',
+    kind: 'muted',
+    sinceMs: T0,
+    sinceKnown: true,
+    reason: 'muted for 12 min',
+    resolution: 'dropLeg',
+    remaining: ['Chris Customer', 'Jane Doe'],
+    ...overrides,
+  };
+}
+
+/** The detector's answer: `findings` under the built-in rules. */
+export function attention(findings: FindingView[] = [], overrides: Partial<AttentionResponse> = {}): AttentionResponse {
+  return { findings, unavailable: [], policySource: 'built-in', policyError: null, watching: true, ...overrides };
+}
 
 export function party(overrides: Partial<PartyView> & { participantId: string; name: string }): PartyView {
   return {
@@ -214,7 +239,11 @@ export class FakeBackend {
   readonly calls: { cmd: string; args: Record<string, unknown> }[] = [];
   private channel: ((event: RosterEvent) => void) | undefined;
 
-  constructor(private readonly handlers: Partial<Record<CommandName, Handler | object | null>>) {
+  private readonly handlers: Partial<Record<CommandName, Handler | object | null>>;
+
+  constructor(handlers: Partial<Record<CommandName, Handler | object | null>>) {
+    // The board asks the detector every few seconds; nothing needs attention unless a test says so.
+    this.handlers = { attention_list: attention(), ...handlers };
     mockIPC((cmd, args) => {
       const payload = (args ?? {}) as Record<string, unknown>;
       this.calls.push({ cmd, args: payload });

@@ -70,9 +70,11 @@ impl Desktop {
             self.config.notify.clone(),
             self.config.roster.clone(),
         );
+        let flags = super::attention::FlagWatch::start(&roster);
         Some(Arc::new(Live {
             roster,
             actions: tokio::sync::OnceCell::new(),
+            flags,
         }))
     }
 

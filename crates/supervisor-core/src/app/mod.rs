@@ -9,6 +9,7 @@
 //! The CLI uses the free functions of the same modules (resume, roster start, actions).
 
 pub mod actions;
+pub mod attention;
 pub mod audit;
 pub mod board;
 pub mod config;
@@ -72,6 +73,9 @@ pub struct DesktopConfig {
     pub actions: ActionsConfig,
     /// The admin-managed configuration (none by default); apply it with [`DesktopConfig::with_admin`].
     pub admin: AdminConfig,
+    /// The user's policy file for the "Needs attention" panel (`<app config>/policy.toml`); the
+    /// built-in rules apply when it is absent or broken.
+    pub policy_path: Option<PathBuf>,
 }
 
 impl DesktopConfig {
@@ -87,6 +91,7 @@ impl DesktopConfig {
             roster: RosterConfig::default(),
             actions: ActionsConfig::default(),
             admin: AdminConfig::default(),
+            policy_path: None,
         }
     }
 
@@ -112,6 +117,8 @@ pub struct DemoSignIn {
 struct Live {
     roster: Roster,
     actions: tokio::sync::OnceCell<Actions>,
+    /// When mutes and holds were first seen, for the "Needs attention" rules.
+    flags: attention::FlagWatch,
 }
 
 /// A signed-in session and what hangs off it.
@@ -145,6 +152,7 @@ pub struct Desktop {
     state: tokio::sync::Mutex<State>,
     plans: Mutex<HashMap<String, DropPlan>>,
     forwarder: Mutex<Option<JoinHandle<()>>>,
+    policy: attention::DesktopPolicy,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -168,6 +176,7 @@ impl Desktop {
             e.to_string()
         });
         let prefs = PrefsFile::new(&config.prefs_path);
+        let policy = attention::DesktopPolicy::load(config.policy_path.as_deref());
         Self {
             config,
             keyring,
@@ -176,6 +185,7 @@ impl Desktop {
             state: tokio::sync::Mutex::new(State::default()),
             plans: Mutex::new(HashMap::new()),
             forwarder: Mutex::new(None),
+            policy,
         }
     }
 

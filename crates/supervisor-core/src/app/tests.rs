@@ -641,4 +641,84 @@ async fn the_permission_check_names_what_is_missing_and_locks_and_demo_are_kept(
         "{}",
         refused.message
     );
+async fn needs_attention_finds_a_long_mute_from_the_users_policy_file() {
+    let fx = Fixture::new("attention").await;
+    let policy = fx.dir.join("config/policy.toml");
+    std::fs::create_dir_all(policy.parent().expect("folder")).expect("config folder");
+    std::fs::write(
+        &policy,
+        "[[rule]]\nid = \"muted-1s\"\nwhen = \"muted\"\nfor = \"1s\"\n",
+    )
+    .expect("policy written");
+    let mut config = DesktopConfig::new(
+        fx.dir.join("data/audit.jsonl"),
+        fx.dir.join("config/prefs.json"),
+        fx.dir.join("exports"),
+    );
+    config.loopback.port = 0;
+    config.policy_path = Some(policy.clone());
+    let desktop = Desktop::new(config, Arc::clone(&fx.keyring));
+    desktop
+        .sign_in_demo(fx.demo(), &fx.browser())
+        .await
+        .expect("demo sign-in");
+
+    // Nothing is watched yet: nothing is looked for, and the panel says so.
+    let idle = desktop.attention_list().await.expect("attention");
+    assert!(!idle.watching);
+    assert!(idle.findings.is_empty());
+
+    watch_support(&desktop).await;
+    let conference = live_board(&desktop, |c| {
+        c.is_conference && c.parties.iter().any(|p| p.muted == Some(true))
+    })
+    .await;
+    let muted = conference
+        .parties
+        .iter()
+        .find(|p| p.muted == Some(true) && p.status == LegStatus::Live)
+        .expect("muted leg")
+        .clone();
+
+    // The mute was already set when watching began: its start is unknown, so it counts only once
+    // it has been seen for the rule's 1 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let found = loop {
+        let answer = desktop.attention_list().await.expect("attention");
+        assert!(answer.watching);
+        assert_eq!(answer.policy_source, policy.display().to_string());
+        assert_eq!(answer.policy_error, None);
+        if let Some(f) = answer
+            .findings
+            .iter()
+            .find(|f| f.participant_id == muted.participant_id)
+        {
+            break f.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no finding for the muted leg: {answer:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(found.rule, "muted-1s");
+    assert_eq!(found.kind, "muted");
+    assert_eq!(found.conversation_id, conference.id);
+    assert_eq!(found.party_name, muted.name);
+    assert!(
+        !found.since_known,
+        "a mute seen already set has no known start"
+    );
+    assert_eq!(
+        found.resolution,
+        crate::ipc::attention::ResolutionView::DropLeg
+    );
+    assert!(
+        !found.remaining.is_empty() && !found.remaining.contains(&muted.name),
+        "who remains: {:?}",
+        found.remaining
+    );
+    // Only the muted leg is found (no other rule is in the file).
+    let answer = desktop.attention_list().await.expect("attention");
+    assert!(answer.findings.iter().all(|f| f.rule == "muted-1s"));
 }

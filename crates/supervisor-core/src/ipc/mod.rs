@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod attention;
 pub mod audit;
 pub mod bindings;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod session;
 pub mod contract {
     pub use super::actions::*;
     pub use super::app::*;
+    pub use super::attention::*;
     pub use super::audit::*;
     pub use super::config::*;
     pub use super::error::*;

@@ -1,0 +1,239 @@
+//! "Needs attention": the detector ([`crate::policy::detect`]) over the live board, for the desktop
+//! panel. The rules come from the user's policy file when there is one, else from the built-in
+//! [`DESKTOP_POLICY`]; the panel only shows and explains (it never acts by itself: each resolution
+//! goes through the usual confirmation).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
+
+use super::{Desktop, lock};
+use crate::ipc::attention::AttentionResponse;
+use crate::ipc::error::IpcError;
+use crate::policy::{
+    AcceptedDrops, Directory, FlagTracker, Observations, Policy, Transcription,
+    TranscriptionAccess, detect,
+};
+use crate::roster::{ChangeKind, Roster};
+
+/// The rules the panel uses when the user has no policy file: findings only (dry run), with
+/// thresholds a supervisor would call "something is wrong" rather than "a long call".
+pub const DESKTOP_POLICY: &str = r#"
+mode = "dry-run"
+
+[[rule]]
+id = "phantom-leg"
+when = "phantom"
+for = "30s"
+
+[[rule]]
+id = "alone-on-call"
+when = "alone"
+for = "2m"
+
+[[rule]]
+id = "no-outside-party"
+when = "no_outside_party"
+for = "5m"
+
+[[rule]]
+id = "held-too-long"
+when = "held"
+for = "10m"
+
+[[rule]]
+id = "muted-too-long"
+when = "muted"
+for = "10m"
+"#;
+
+/// Why the desktop cannot evaluate `silent` rules: it does not subscribe to transcription topics.
+const NO_TRANSCRIPTION: &str = "this app does not read the transcription topic yet, so silence \
+     cannot be measured here; run the rule with `bridgekeeper-cli policy run`";
+
+/// The rules in force, where they came from, and why a policy file was not used.
+#[derive(Debug)]
+pub(super) struct DesktopPolicy {
+    policy: Policy,
+    source: String,
+    error: Option<String>,
+}
+
+impl DesktopPolicy {
+    /// The file's rules, or the built-in ones (saying why) when there is no file or it is broken;
+    /// the file is only read, never changed.
+    pub(super) fn load(path: Option<&Path>) -> Self {
+        let built_in = || Policy::parse(DESKTOP_POLICY).expect("the built-in policy is valid");
+        match path {
+            Some(path) if path.exists() => match Policy::load(path) {
+                Ok(policy) => Self {
+                    policy,
+                    source: path.display().to_string(),
+                    error: None,
+                },
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), %error, "the policy file is not valid; the built-in rules are used");
+                    Self {
+                        policy: built_in(),
+                        source: "built-in".into(),
+                        error: Some(error.to_string()),
+                    }
+                }
+            },
+            _ => Self {
+                policy: built_in(),
+                source: "built-in".into(),
+                error: None,
+            },
+        }
+    }
+}
+
+/// When each leg's mute and hold were first seen: fed by every roster change while the board is
+/// watched, so a mute's age counts from the moment it appeared, not from when the panel looked.
+pub(super) struct FlagWatch {
+    flags: Arc<Mutex<FlagTracker>>,
+    task: JoinHandle<()>,
+}
+
+impl FlagWatch {
+    /// Starts following `roster`'s changes.
+    pub(super) fn start(roster: &Roster) -> Self {
+        let (snapshot, mut changes) = roster.subscribe();
+        let flags = Arc::new(Mutex::new(FlagTracker::new()));
+        lock(&flags).observe(&snapshot.conversations, Utc::now());
+        let fed = Arc::clone(&flags);
+        let task = tokio::spawn(async move {
+            loop {
+                match changes.recv().await {
+                    Ok(change) => {
+                        if let ChangeKind::Upserted { conversation } = &change.kind {
+                            lock(&fed).observe_record(conversation, Utc::now());
+                        }
+                    }
+                    // The next evaluation observes the whole board, which covers what was missed.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        });
+        Self { flags, task }
+    }
+}
+
+impl Drop for FlagWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Desktop {
+    /// `attention_list`: what the detector finds on the board now, with the rules it could not use.
+    pub async fn attention_list(&self) -> Result<AttentionResponse, IpcError> {
+        let (live, queues) = self
+            .with_signed(|s| (s.live.clone(), s.queues.clone()))
+            .await?;
+        let policy = &self.policy;
+        let Some(live) = live else {
+            return Ok(AttentionResponse {
+                findings: Vec::new(),
+                unavailable: Vec::new(),
+                policy_source: policy.source.clone(),
+                policy_error: policy.error.clone(),
+                watching: false,
+            });
+        };
+        let accepted = match &self.audit {
+            Ok(audit) => {
+                let audit = audit.clone();
+                let report = tokio::task::spawn_blocking(move || audit.read_all())
+                    .await
+                    .map_err(|e| IpcError::internal(e.to_string()))??;
+                AcceptedDrops::from_audit(&report.records)
+            }
+            Err(_) => AcceptedDrops::new(),
+        };
+        let directory = queues.iter().fold(Directory::new(), |d, q| {
+            d.queue(genesys_model::QueueId::new(q.id.clone()), q.name.clone())
+        });
+        let transcription =
+            Transcription::new(TranscriptionAccess::Unavailable(NO_TRANSCRIPTION.into()));
+        let snapshot = live.roster.snapshot();
+        let now = Utc::now();
+        let mut flags = lock(&live.flags.flags);
+        flags.observe(&snapshot.conversations, now);
+        let observations = Observations {
+            flags: &flags,
+            accepted_drops: &accepted,
+            transcription: &transcription,
+            directory: &directory,
+        };
+        let detection = detect(&snapshot.conversations, &policy.policy, &observations, now);
+        Ok(AttentionResponse::new(
+            &detection,
+            policy.source.clone(),
+            policy.error.clone(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_file(tag: &str, text: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "bk-attention-{tag}-{}-{}.toml",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        std::fs::write(&path, text).expect("policy file");
+        path
+    }
+
+    #[test]
+    fn the_built_in_rules_are_valid_and_dry_run() {
+        let policy = Policy::parse(DESKTOP_POLICY).expect("built-in policy");
+        assert_eq!(policy.mode, crate::policy::Mode::DryRun);
+        assert_eq!(policy.rules.len(), 5);
+    }
+
+    #[test]
+    fn no_file_means_the_built_in_rules() {
+        let loaded = DesktopPolicy::load(Some(Path::new("/nonexistent/bridgekeeper/policy.toml")));
+        assert_eq!(loaded.source, "built-in");
+        assert_eq!(loaded.error, None);
+        let none = DesktopPolicy::load(None);
+        assert_eq!(none.source, "built-in");
+    }
+
+    #[test]
+    fn a_broken_file_is_named_with_its_line_and_field_and_left_as_it_is() {
+        let text =
+            "mode = \"dry-run\"\n\n[[rule]]\nid = \"x\"\nwhen = \"held\"\nfor = \"ten minutes\"\n";
+        let path = temp_file("broken", text);
+        let loaded = DesktopPolicy::load(Some(&path));
+        let error = loaded.error.clone().expect("an error");
+        assert!(error.contains("line 6"), "{error}");
+        assert!(error.contains("for"), "{error}");
+        assert_eq!(loaded.source, "built-in");
+        assert_eq!(std::fs::read_to_string(&path).expect("still there"), text);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_good_file_is_used() {
+        let path = temp_file(
+            "good",
+            "[[rule]]\nid = \"a\"\nwhen = \"alone\"\nfor = \"90s\"\n",
+        );
+        let loaded = DesktopPolicy::load(Some(&path));
+        assert_eq!(loaded.error, None);
+        assert_eq!(loaded.source, path.display().to_string());
+        assert_eq!(loaded.policy.rules.len(), 1);
+        let _ = std::fs::remove_file(path);
+    }
+}
