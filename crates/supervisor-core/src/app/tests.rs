@@ -641,6 +641,9 @@ async fn the_permission_check_names_what_is_missing_and_locks_and_demo_are_kept(
         "{}",
         refused.message
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn needs_attention_finds_a_long_mute_from_the_users_policy_file() {
     let fx = Fixture::new("attention").await;
     let policy = fx.dir.join("config/policy.toml");
