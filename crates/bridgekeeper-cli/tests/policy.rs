@@ -122,3 +122,134 @@ async fn check_names_the_line_and_field_of_an_error_and_exits_1() {
         "{out:?}"
     );
 }
+
+/// The (participant, action) pairs of `policy run --json` output, one object per line.
+fn decisions(out: &common::Output) -> Vec<serde_json::Value> {
+    out.stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn legs_with(decisions: &[serde_json::Value], action: &str) -> Vec<(String, String)> {
+    let mut legs: Vec<(String, String)> = decisions
+        .iter()
+        .filter(|d| d["action"] == action)
+        .map(|d| {
+            (
+                d["conversationId"].as_str().expect("c").to_owned(),
+                d["participantId"].as_str().expect("p").to_owned(),
+            )
+        })
+        .collect();
+    legs.sort();
+    legs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
+async fn keyring_policy_run_dry_run_sends_nothing_and_enforce_drops_exactly_those() {
+    let mut h = common::Harness::start("policy").await;
+    h.login(None).await;
+    let file = h.data.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        "mode = \"enforce\"\nmax_drops_per_minute = 100\n\n[[rule]]\nid = \"long-call\"\n\
+         when = \"on_call\"\nfor = \"1s\"\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let patches = |h: &common::Harness| {
+        h.emu
+            .world()
+            .requests(0)
+            .into_iter()
+            .filter(|r| r.method == "PATCH")
+            .count()
+    };
+
+    let dry = h
+        .run(&[
+            "--json",
+            "policy",
+            "run",
+            path,
+            "--once",
+            "--dry-run",
+            "--queue",
+            "Support",
+        ])
+        .await;
+    dry.expect_code(0);
+    let planned = decisions(&dry);
+    let would = legs_with(&planned, "would_drop");
+    assert!(
+        !would.is_empty(),
+        "the demo org's Support calls are over 1 s: {dry:?}"
+    );
+    assert!(
+        planned
+            .iter()
+            .all(|d| d["rule"] == "long-call" && d["reason"].as_str().is_some()),
+        "{planned:?}"
+    );
+    assert_eq!(patches(&h), 0, "a dry run sends no disconnect");
+    // Customers are never found by a rule without `customer`; agents a customer needs are skipped.
+    for d in planned.iter().filter(|d| d["action"] == "skipped") {
+        assert!(d["skippedBecause"].as_str().is_some(), "{d}");
+    }
+
+    let enforce = h
+        .run(&[
+            "--json", "policy", "run", path, "--once", "--queue", "Support",
+        ])
+        .await;
+    enforce.expect_code(0);
+    let done = decisions(&enforce);
+    assert_eq!(
+        legs_with(&done, "dropped"),
+        would,
+        "enforce drops exactly what the dry run listed"
+    );
+    assert!(
+        done.iter()
+            .filter(|d| d["action"] == "dropped")
+            .all(|d| d["outcome"] == "confirmed"),
+        "{done:?}"
+    );
+    assert_eq!(
+        patches(&h),
+        would.len(),
+        "one PATCH per dropped leg, nothing else"
+    );
+    for (c, p) in &would {
+        let truth = h.truth(c);
+        let state = truth["participants"]
+            .as_array()
+            .expect("participants")
+            .iter()
+            .find(|x| x["id"] == p.as_str())
+            .and_then(|x| x["state"].as_str())
+            .map(str::to_owned);
+        assert_eq!(state.as_deref(), Some("disconnected"), "{c}/{p}");
+    }
+    // Every decision is in the audit log with its rule id.
+    let audit = std::fs::read_to_string(h.audit_file()).expect("audit");
+    assert!(audit.contains("\"rule\":\"long-call\""), "{audit}");
+    assert!(audit.contains("\"decision\":\"would_drop\""), "{audit}");
+    assert!(audit.contains("\"decision\":\"dropped\""), "{audit}");
+
+    // Run again: the dropped legs are gone; nothing is dropped twice.
+    let again = h
+        .run(&[
+            "--json", "policy", "run", path, "--once", "--queue", "Support",
+        ])
+        .await;
+    again.expect_code(0);
+    let twice: Vec<_> = legs_with(&decisions(&again), "dropped")
+        .into_iter()
+        .filter(|l| would.contains(l))
+        .collect();
+    assert!(twice.is_empty(), "{again:?}");
+}
