@@ -10,6 +10,9 @@
 //! Ignored by a plain `cargo test`; the README test command runs it (`--include-ignored`) with Xvfb,
 //! tauri-driver, WebKitWebDriver and a D-Bus session with an unlocked keyring, and a missing piece
 //! fails it. Every process it starts is ended by a guard, and every wait is bounded.
+//!
+//! One file (over 600 lines): one real window runs the flows in order (a window start costs seconds),
+//! and the helpers below serve only them.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

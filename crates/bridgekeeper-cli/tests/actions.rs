@@ -1,5 +1,7 @@
 //! calls, drop, mute/unmute, hold, watch and audit through the built binary against the demo org,
 //! with the session in the real OS keyring (ignored by a plain `cargo test`; scripts/test.sh runs them).
+//!
+//! One file (over 600 lines) because every test shares one keyring-backed sign-in and the built binary.
 
 mod common;
 

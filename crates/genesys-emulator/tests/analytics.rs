@@ -1,6 +1,8 @@
 //! The analytics conversation details query as inconvenient as the platform's: lagging
 //! snapshots, the day-based interval rule, a maximum paging depth, segment fields, queue-less
 //! bridges and a user without the detail permission. Real HTTP against 127.0.0.1:0.
+//!
+//! One file (over 600 lines) because the analytics cases share the lagging-snapshot fixtures.
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! Control plane, churn invariants, determinism and the binary contract.
+//!
+//! One file (over 600 lines) because every test drives the same control plane; split by topic when it grows.
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! The drop: participant PATCH semantics, refusals, traps, end-game and events.
+//!
+//! One file (over 600 lines) because the drop's cases share one set of conference fixtures.
 
 mod common;
 

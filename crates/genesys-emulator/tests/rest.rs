@@ -1,4 +1,6 @@
 //! REST shapes, headers, error bodies, rate limiting and request faults.
+//!
+//! One file (over 600 lines) because the REST shapes are checked against one running emulator's fixtures.
 
 mod common;
 

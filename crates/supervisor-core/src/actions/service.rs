@@ -2,6 +2,9 @@
 //!
 //! Verification lives in `verify.rs`, judgement (and outcome wording) in `judge.rs`, audit
 //! writing in `audit_trail.rs`.
+//!
+//! About 750 lines on purpose: the three actions share one orchestration (ids, session, route, audit,
+//! verification), and each is read top to bottom here; verification, judgement and audit are split out.
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};

@@ -1,5 +1,7 @@
 //! The desktop use cases end to end against the in-process emulator: the same calls the app's
 //! commands make, with a test "browser" that follows the authorize redirect like a real one.
+//!
+//! One file (over 600 lines) because every test shares the emulator fixture and the test browser above.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -13,6 +13,9 @@
 //! ends the board closes as session-expired at once, and when the roster is the first to learn of
 //! the end (the platform's `token_revoked` on the channel, a 401 on a read) it tells the session,
 //! which publishes it to everyone else.
+//!
+//! Over 600 lines on purpose: the task's state machine (connect, sweep, follow the session, resync)
+//! reads as one loop, and splitting its arms across files would hide which state each one runs in.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
