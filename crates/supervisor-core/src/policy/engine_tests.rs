@@ -1,5 +1,7 @@
 //! Engine tests with fixed times and a fake "re-read, then drop": every safety rule, the cap across
 //! a restart, two copies at once, a restart mid-action, the phantom escalation.
+//!
+//! One file (about 700 lines) because every test shares the fake re-read/drop and the audit fixture.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
