@@ -67,6 +67,11 @@ fn setup<R: tauri::Runtime>(
     );
     let desktop = Desktop::new(config, Arc::new(KeyringStore::new()));
     app.manage(AppState::new(demo, desktop));
+    // The same rule `run` used to register the updater plugin: off unless an endpoint is named.
+    let endpoint = update::updater_endpoint(&AdminConfig::load())
+        .ok()
+        .flatten();
+    app.manage(commands::update::UpdateState::new(endpoint));
     Ok(())
 }
 

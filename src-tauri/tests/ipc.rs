@@ -54,6 +54,8 @@ fn desktop(dir: &TempDir) -> Desktop {
 fn app(demo: DemoOrg, dir: &TempDir) -> App<MockRuntime> {
     bridgekeeper_lib::builder(mock_builder())
         .manage(AppState::new(demo, desktop(dir)))
+        // As the app's setup does with no update endpoint configured: updates off.
+        .manage(bridgekeeper_lib::commands::update::UpdateState::new(None))
         .build(tauri::generate_context!())
         .expect("the app builds on the mock runtime")
 }

@@ -396,6 +396,8 @@
         return snapshot();
       case 'connection_status':
         return { connection: LIVE, lastSnapshotMs: NOW };
+      case 'update_check':
+        return { enabled: true, available: { version: '0.2.0', notes: 'Faster board at 5,000 calls; keyboard help.' } };
       case 'attention_list':
         // Ben Schmidt has been muted on the first conference for a while: one finding, one unchecked rule.
         return {

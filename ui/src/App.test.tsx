@@ -18,7 +18,10 @@ describe('app shell', () => {
     expect(await screen.findByRole('heading', { name: 'Sign in to Genesys Cloud' })).toBeInTheDocument();
     expect(screen.getByText('Bridgekeeper 3.4.5')).toBeInTheDocument();
     expect(screen.queryByText('Demo organisation')).not.toBeInTheDocument();
-    expect(backend.commands().sort()).toEqual(['app_config', 'app_info', 'session_info']);
+    // Once the version is known, the app also asks whether an update is offered (off here).
+    await waitFor(() => {
+      expect(backend.commands().sort()).toEqual(['app_config', 'app_info', 'session_info', 'update_check']);
+    });
   });
 
   it('signed in with remembered queues: opens the live board at once', async () => {

@@ -6,6 +6,7 @@ import type { RosterSource } from './board/rosterStore';
 import { ConfigProblems } from './components/ConfigProblems';
 import { ErrorNotice } from './components/ErrorNotice';
 import { MissingPermissions } from './components/MissingPermissions';
+import { UpdateNotice } from './components/UpdateNotice';
 import { useStartup } from './components/useStartup';
 import { AnnouncerProvider, useAnnounce } from './lib/announcer';
 import { errorTitle } from './lib/outcome';
@@ -261,6 +262,7 @@ function Frame({
         {nav}
       </header>
       {config && <ConfigProblems problems={config.problems} />}
+      {app && <UpdateNotice />}
       {notices}
       <main className="app-main" ref={mainRef}>
         {children}

@@ -27,6 +27,10 @@ macro_rules! for_each_command {
         $callback! {
             /// The app's version and whether it runs on the demo organisation.
             app_info: hand(app) fn() -> AppInfo;
+            /// Whether a newer signed version is offered (off unless an update endpoint is configured).
+            update_check: hand(update) fn() -> UpdateCheckResponse;
+            /// Downloads, verifies and installs the offered update; refused while an action is under way.
+            update_install: hand(update) fn() -> UpdateInstallResponse;
             /// The admin-managed configuration: effective values, locked fields, ignored files.
             app_config: generated fn() -> AppConfigResponse;
             /// The session (resumed from the keyring at the first call), regions, remembered settings.

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     PlanExpired,
     /// `--demo` was asked for but the built-in emulator could not start, so there is no org to show.
     DemoUnavailable,
+    /// An update could not be checked, was refused (its signature does not match) or must wait for an
+    /// action under way: the UI says which, and nothing was installed.
+    UpdateFailed,
     /// Anything else (a bug, a disk error): shown with its message for support.
     Internal,
 }
@@ -53,6 +56,7 @@ impl ErrorCode {
             Self::SignInFailed => "SignInFailed",
             Self::PlanExpired => "PlanExpired",
             Self::DemoUnavailable => "DemoUnavailable",
+            Self::UpdateFailed => "UpdateFailed",
             Self::Internal => "Internal",
         }
     }
@@ -71,6 +75,7 @@ impl ErrorCode {
         Self::SignInFailed,
         Self::PlanExpired,
         Self::DemoUnavailable,
+        Self::UpdateFailed,
         Self::Internal,
     ];
 }

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod roster;
 pub mod session;
+pub mod update;
 
 use crate::error::IpcError;
 use crate::state::AppState;

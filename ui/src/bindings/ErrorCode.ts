@@ -3,4 +3,4 @@
 /**
  * What kind of failure this is. Each code exists because the UI does something different for it.
  */
-export type ErrorCode = "NotSignedIn" | "SessionExpired" | "Forbidden" | "ParticipantGone" | "RateLimited" | "Unreachable" | "KeyringUnavailable" | "InvalidArgument" | "PortInUse" | "SignInFailed" | "PlanExpired" | "DemoUnavailable" | "Internal";
+export type ErrorCode = "NotSignedIn" | "SessionExpired" | "Forbidden" | "ParticipantGone" | "RateLimited" | "Unreachable" | "KeyringUnavailable" | "InvalidArgument" | "PortInUse" | "SignInFailed" | "PlanExpired" | "DemoUnavailable" | "UpdateFailed" | "Internal";

@@ -25,6 +25,8 @@ import type { SetFlagRequest } from './SetFlagRequest';
 import type { SignInRequest } from './SignInRequest';
 import type { SignInResponse } from './SignInResponse';
 import type { SignOutResponse } from './SignOutResponse';
+import type { UpdateCheckResponse } from './UpdateCheckResponse';
+import type { UpdateInstallResponse } from './UpdateInstallResponse';
 
 /**
  * Every command, its arguments and its result. `invoke` only accepts names from this map, so a typo or a
@@ -34,6 +36,10 @@ import type { SignOutResponse } from './SignOutResponse';
 export interface Commands {
   /** The app's version and whether it runs on the demo organisation. */
   app_info: { args: undefined; result: AppInfo };
+  /** Whether a newer signed version is offered (off unless an update endpoint is configured). */
+  update_check: { args: undefined; result: UpdateCheckResponse };
+  /** Downloads, verifies and installs the offered update; refused while an action is under way. */
+  update_install: { args: undefined; result: UpdateInstallResponse };
   /** The admin-managed configuration: effective values, locked fields, ignored files. */
   app_config: { args: undefined; result: AppConfigResponse };
   /** The session (resumed from the keyring at the first call), regions, remembered settings. */
@@ -78,6 +84,8 @@ export type CommandName = keyof Commands;
 /** Every command's name, in the list's order. */
 export const COMMAND_NAMES: readonly CommandName[] = [
   'app_info',
+  'update_check',
+  'update_install',
   'app_config',
   'session_info',
   'sign_in',

@@ -82,6 +82,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   SignInFailed: 'Sign-in did not complete',
   PlanExpired: 'The call changed',
   DemoUnavailable: 'The demo organisation could not start',
+  UpdateFailed: 'The update was not installed',
   NotInDesktopApp: 'Not running in the desktop app',
 };
 

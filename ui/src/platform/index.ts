@@ -21,10 +21,22 @@ import type {
   SignInRequest,
   SignInResponse,
   SignOutResponse,
+  UpdateCheckResponse,
+  UpdateInstallResponse,
 } from './types';
 
 export { CommandError, asCommandError, isTauri, toCommandError } from './ipc';
 export type * from './types';
+
+/** Whether a newer signed version is offered (`enabled: false` when no update endpoint is configured). */
+export function checkForUpdate(): Promise<UpdateCheckResponse> {
+  return invoke('update_check');
+}
+
+/** Installs the update `checkForUpdate` found and restarts; refused while an action is under way. */
+export function installUpdate(): Promise<UpdateInstallResponse> {
+  return invoke('update_install');
+}
 
 /** The app's version and whether it runs on the demo organisation. */
 export function getAppInfo(): Promise<AppInfo> {

@@ -37,6 +37,7 @@ const BACKEND_CODES: Record<BackendErrorCode, true> = {
   SignInFailed: true,
   PlanExpired: true,
   DemoUnavailable: true,
+  UpdateFailed: true,
   Internal: true,
 };
 

@@ -243,7 +243,7 @@ export class FakeBackend {
 
   constructor(handlers: Partial<Record<CommandName, Handler | object | null>>) {
     // The board asks the detector every few seconds; nothing needs attention unless a test says so.
-    this.handlers = { attention_list: attention(), ...handlers };
+    this.handlers = { attention_list: attention(), update_check: { enabled: false, available: null }, ...handlers };
     mockIPC((cmd, args) => {
       const payload = (args ?? {}) as Record<string, unknown>;
       this.calls.push({ cmd, args: payload });

@@ -88,6 +88,7 @@ impl Desktop {
             ));
         };
         let actions = self.actions().await?;
+        let _busy = self.in_flight.enter();
         let report = actions.execute_drop(&plan).await?;
         Ok(ActionResult::from(&report))
     }
@@ -96,6 +97,7 @@ impl Desktop {
     pub async fn set_mute(&self, request: SetFlagRequest) -> Result<ActionResult, IpcError> {
         let (conversation, participant) = Self::target(&request)?;
         let actions = self.actions().await?;
+        let _busy = self.in_flight.enter();
         let report = actions
             .set_muted(&conversation, &participant, request.on)
             .await?;
@@ -106,10 +108,16 @@ impl Desktop {
     pub async fn set_hold(&self, request: SetFlagRequest) -> Result<ActionResult, IpcError> {
         let (conversation, participant) = Self::target(&request)?;
         let actions = self.actions().await?;
+        let _busy = self.in_flight.enter();
         let report = actions
             .set_held(&conversation, &participant, request.on)
             .await?;
         Ok(ActionResult::from(&report))
+    }
+
+    /// How many drops, mutes and holds are under way now (an update never installs in the middle of one).
+    pub fn actions_in_flight(&self) -> usize {
+        self.in_flight.count()
     }
 
     fn target(request: &SetFlagRequest) -> Result<(ConversationId, ParticipantId), IpcError> {

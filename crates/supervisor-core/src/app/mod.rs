@@ -153,6 +153,31 @@ pub struct Desktop {
     plans: Mutex<HashMap<String, DropPlan>>,
     forwarder: Mutex<Option<JoinHandle<()>>>,
     policy: attention::DesktopPolicy,
+    in_flight: InFlight,
+}
+
+/// Counts the actions under way; each holds a guard from [`InFlight::enter`] until it is done.
+#[derive(Debug, Default)]
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+/// One action under way, counted until it is dropped (also when the action fails or is cancelled).
+struct InFlightGuard(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InFlight {
+    fn enter(&self) -> InFlightGuard {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlightGuard(Arc::clone(&self.0))
+    }
+
+    fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for Desktop {
@@ -186,6 +211,7 @@ impl Desktop {
             plans: Mutex::new(HashMap::new()),
             forwarder: Mutex::new(None),
             policy,
+            in_flight: InFlight::default(),
         }
     }
 
