@@ -253,3 +253,37 @@ async fn keyring_policy_run_dry_run_sends_nothing_and_enforce_drops_exactly_thos
         .collect();
     assert!(twice.is_empty(), "{again:?}");
 }
+
+#[tokio::test]
+async fn run_refuses_enforce_mode_when_the_administrator_turned_it_off() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("policy.toml");
+    std::fs::write(&file, VALID).expect("write");
+    let config = dir.path().join("system-config.toml");
+    std::fs::write(&config, "allow_policy_enforcement = false\n").expect("config");
+    let path = file.to_str().expect("utf-8");
+    let args = ["policy", "run", path, "--once", "--queue", "Support"];
+
+    let mut enforce = cli(dir.path(), &args);
+    enforce
+        .env("BRIDGEKEEPER_SYSTEM_CONFIG", &config)
+        .env("BRIDGEKEEPER_USER_CONFIG", "");
+    let out = common::run_to_end(enforce).await;
+    out.expect_code(1);
+    assert!(
+        out.stderr
+            .contains("enforce mode is turned off by your administrator"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("nothing was sent"), "{out:?}");
+
+    // A dry run is always allowed: it gets past that check (and stops at the missing sign-in).
+    let mut dry = cli(dir.path(), &[&args[..], &["--dry-run"]].concat());
+    dry.env("BRIDGEKEEPER_SYSTEM_CONFIG", &config)
+        .env("BRIDGEKEEPER_USER_CONFIG", "");
+    let out = common::run_to_end(dry).await;
+    assert!(
+        !out.stderr.contains("turned off by your administrator"),
+        "{out:?}"
+    );
+}

@@ -118,11 +118,28 @@ async fn run_once(ctx: &Context, args: &RunArgs) -> Result<Exit, CliError> {
     } else {
         policy.mode
     };
+    enforcement_allowed(mode, &supervisor_core::admin_config::AdminConfig::load())?;
     let session = ctx.session().await?;
     let (queues, roster) = live::start_selection(ctx, &args.selection).await?;
     let result = evaluate(ctx, policy, mode, &session, &queues, &roster).await;
     roster.shutdown().await;
     result
+}
+
+/// The admin's `allow_policy_enforcement = false` (config.toml) stops enforce mode before anything is
+/// read or sent; a dry run is always allowed.
+fn enforcement_allowed(
+    mode: Mode,
+    admin: &supervisor_core::admin_config::AdminConfig,
+) -> Result<(), CliError> {
+    if mode == Mode::Enforce && !admin.policy_enforcement_allowed() {
+        return Err(CliError::new(
+            "enforce mode is turned off by your administrator (allow_policy_enforcement = false in \
+             config.toml, see docs/ADMIN.md): nothing was sent; run with --dry-run to see what the \
+             policy would do",
+        ));
+    }
+    Ok(())
 }
 
 async fn evaluate(
