@@ -179,7 +179,7 @@ export function appConfig(overrides: Partial<AppConfigResponse> = {}): AppConfig
     updateEndpoint: null,
     locked: [],
     systemPath: '/etc/bridgekeeper/config.toml',
-    userPath: '/home/sam/.config/io.bridgekeeper.desktop/config.toml',
+    userPath: '~/.config/io.bridgekeeper.desktop/config.toml',
     problems: [],
     ...overrides,
   };
