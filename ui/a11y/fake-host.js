@@ -338,9 +338,9 @@
           essential: true,
         },
         {
-          feature: 'Live transcripts',
+          feature: 'Silence detection (the `silent` rule)',
           permission: 'conversation:transcription:view',
-          consequence: 'No transcript is shown; everything else works.',
+          consequence: 'Rules that look for a silent outside party show as not checked; everything else works.',
           essential: false,
         },
       ],

@@ -53,9 +53,9 @@ pub const FEATURES: [Feature; 6] = [
         essential: true,
     },
     Feature {
-        name: "Live transcripts",
+        name: "Silence detection (the `silent` rule)",
         permission: "conversation:transcription:view",
-        without: "No transcript is shown; everything else works.",
+        without: "Rules that look for a silent outside party show as not checked; everything else works.",
         essential: false,
     },
 ];
