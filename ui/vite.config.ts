@@ -20,5 +20,9 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // A whole test (several findBy/waitFor steps of up to 1 s each) gets 20 s: on a loaded 2-core CI
+    // machine a jsdom test that passes in 150 ms once took 5 s and failed the default limit. A real
+    // hang still fails, at the step that waits.
+    testTimeout: 20_000,
   },
 });
