@@ -50,6 +50,17 @@ pub struct AuditReadReport {
     pub skipped: Vec<SkippedLine>,
 }
 
+/// What [`AuditLog::read_since`] found after an offset.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditTail {
+    /// The new records (line numbers in `skipped` count from the offset read from).
+    pub report: AuditReadReport,
+    /// Where the next read starts: just after the last complete line.
+    pub offset: u64,
+    /// The file was shorter than the offset asked for (replaced): this read started at 0.
+    pub restarted: bool,
+}
+
 /// The append-only audit file; cheap to clone, clones share one writer so appends never interleave.
 ///
 /// Use one `AuditLog` (and its clones) per file in a process: appends are serialised by its lock.
@@ -155,6 +166,43 @@ impl AuditLog {
             );
         }
         Ok(report)
+    }
+
+    /// Reads only what was appended after byte `offset` (complete lines; a line still being
+    /// written stays for the next call), so a long-running reader (the policy runner) pays for
+    /// the new records, not the whole file, on each look. A file shorter than `offset` was
+    /// replaced (the log is append-only otherwise): it is read from the start and the answer says
+    /// so, so the caller rebuilds what it derived from the old contents.
+    pub fn read_since(&self, offset: u64) -> Result<AuditTail, AuditError> {
+        let mut file = File::open(&self.inner.path).map_err(|e| self.io(e))?;
+        let len = file.metadata().map_err(|e| self.io(e))?.len();
+        let (start, restarted) = if len < offset {
+            (0, true)
+        } else {
+            (offset, false)
+        };
+        let mut bytes = Vec::new();
+        if len > start {
+            file.seek(SeekFrom::Start(start)).map_err(|e| self.io(e))?;
+            file.read_to_end(&mut bytes).map_err(|e| self.io(e))?;
+        }
+        let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        bytes.truncate(complete);
+        let report = parse_lines(&bytes);
+        for s in &report.skipped {
+            tracing::warn!(
+                line_after_offset = s.line,
+                offset = start,
+                reason = %s.reason,
+                path = %self.inner.path.display(),
+                "skipped an unreadable audit log line"
+            );
+        }
+        Ok(AuditTail {
+            report,
+            offset: start + complete as u64,
+            restarted,
+        })
     }
 
     /// Writes every readable record as CSV (with a header) and returns what was skipped.
@@ -436,6 +484,43 @@ mod tests {
         assert_eq!(report.skipped.len(), 1);
         assert_eq!(report.skipped[0].line, 3);
         assert!(!report.skipped[0].torn, "no longer the last line");
+    }
+
+    #[test]
+    fn read_since_returns_only_new_complete_lines_and_restarts_on_a_shorter_file() {
+        let dir = TempDir::new("tail");
+        let log = AuditLog::open(dir.file()).expect("open");
+        let first = log.read_since(0).expect("empty");
+        assert!(first.report.records.is_empty());
+        assert_eq!(first.offset, 0);
+        let a = record(1, "A");
+        let b = record(2, "B");
+        log.append(&a).expect("append");
+        let one = log.read_since(0).expect("read");
+        assert_eq!(one.report.records, vec![a.clone()]);
+        log.append(&b).expect("append");
+        // A half-written line (another process mid-write) is left for the next read.
+        {
+            let mut f = OpenOptions::new()
+                .append(true)
+                .open(dir.file())
+                .expect("raw");
+            f.write_all(b"{\"id\":").expect("partial");
+        }
+        let two = log.read_since(one.offset).expect("read");
+        assert_eq!(two.report.records, vec![b.clone()], "only the new record");
+        assert!(two.report.skipped.is_empty());
+        assert!(!two.restarted);
+        assert_eq!(log.read_since(two.offset).expect("read").offset, two.offset);
+        // The file replaced by a shorter one: read again from the start.
+        fs::write(
+            dir.file(),
+            format!("{}\n", serde_json::to_string(&a).expect("json")),
+        )
+        .expect("rewrite");
+        let again = log.read_since(two.offset).expect("read");
+        assert!(again.restarted);
+        assert_eq!(again.report.records, vec![a]);
     }
 
     #[test]

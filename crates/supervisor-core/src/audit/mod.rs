@@ -6,7 +6,7 @@ mod log;
 mod record;
 
 pub use csv::{CSV_HEADER, write_csv};
-pub use log::{AuditError, AuditLog, AuditReadReport, SkippedLine};
+pub use log::{AuditError, AuditLog, AuditReadReport, AuditTail, SkippedLine};
 pub use record::{
     Actor, AuditAction, AuditOutcome, AuditRecord, AuditRequest, Party, PolicyDecision, PolicyNote,
 };

@@ -11,6 +11,11 @@
 //!    file next to the audit log, and a `dropping` record for the leg (written before the request,
 //!    read under the lock) means it was already acted on, even by a copy that crashed afterwards.
 //!
+//! The audit log is not read whole before each action: [`History`](super::history) keeps what
+//! rules 4 and 5 need in memory, seeded from the whole file once and then brought up to date from
+//! the bytes appended since (under the lock, before each action); its header says why that reads
+//! the same facts a full read would.
+//!
 //! The I/O the engine needs is the [`LegActions`] trait ("re-read, then drop"), implemented for the
 //! real [`Actions`] and faked in tests.
 //!
@@ -31,6 +36,8 @@ use serde::Serialize;
 
 use super::detector::{self, Finding, FindingKind, Observations, Resolution};
 use super::file::{Mode, Policy, Rule};
+use super::history::History;
+use super::observe::AcceptedDrops;
 use crate::actions::{ActionError, Actions, PlanOptions, PlanVerdict};
 use crate::audit::{
     Actor, AuditAction, AuditError, AuditLog, AuditOutcome, AuditRecord, AuditRequest, Party,
@@ -145,6 +152,13 @@ pub struct Engine<A> {
     lock_path: PathBuf,
     /// The last decision per (rule, leg), so a long run records a decision once, not every pass.
     last: HashMap<Key, (DecisionAction, Option<String>)>,
+    /// What the audit log says (intents, accepted drops), read incrementally.
+    history: Arc<std::sync::Mutex<History>>,
+    /// Dry run: when each "would drop" was decided, so the cap is simulated over 60 s as enforcing
+    /// counts it, not per pass.
+    would_drops: Vec<DateTime<Utc>>,
+    /// Once this says `true`, no new decision is taken (the ones under way finish).
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// The lock file beside an audit log (`audit.jsonl` → `audit.jsonl.policy.lock`).
@@ -169,12 +183,70 @@ impl<A: LegActions> Engine<A> {
             actor,
             lock_path,
             last: HashMap::new(),
+            history: Arc::default(),
+            would_drops: Vec::new(),
+            stop: None,
         }
     }
 
     /// The policy it runs.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The mode it runs in.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The actions it acts through.
+    pub fn actions(&self) -> &A {
+        &self.actions
+    }
+
+    /// Stops taking new decisions once `stop` says `true` (a decision already under way, such as
+    /// a drop waiting for its confirmation, finishes and is recorded).
+    pub fn stop_when(&mut self, stop: tokio::sync::watch::Receiver<bool>) {
+        self.stop = Some(stop);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| *s.borrow())
+    }
+
+    /// Reads what was appended to the audit log since the last look (the whole log the first
+    /// time): drops accepted since, by this process or another, feed the `phantom` rule.
+    pub async fn catch_up(&self) -> Result<(), EngineError> {
+        let history = Arc::clone(&self.history);
+        let log = self.audit.clone();
+        tokio::task::spawn_blocking(move || {
+            history
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .catch_up(&log)
+        })
+        .await
+        .map_err(|e| AuditError::Io {
+            path: self.audit.path().to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })??;
+        Ok(())
+    }
+
+    /// Drops the platform accepted, as of the last [`Engine::catch_up`] (the `phantom` rule's input).
+    pub fn accepted_drops(&self) -> AcceptedDrops {
+        self.history().accepted().clone()
+    }
+
+    /// Audit records read since the engine started (each once: the cost of a long run).
+    pub fn audit_records_read(&self) -> u64 {
+        self.history().records_read()
+    }
+
+    fn history(&self) -> std::sync::MutexGuard<'_, History> {
+        self.history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Decides on every finding of one evaluation of `board` at `now`; returns the decisions that
@@ -189,10 +261,14 @@ impl<A: LegActions> Engine<A> {
         let records: HashMap<&ConversationId, &Arc<ConversationRecord>> =
             board.iter().map(|r| (&r.id, r)).collect();
         let mut planned: HashMap<ConversationId, HashSet<ParticipantId>> = HashMap::new();
-        let mut would_drops = 0u32;
+        let window_start = now - chrono::Duration::seconds(60);
+        self.would_drops.retain(|t| *t > window_start);
         let mut decisions = Vec::new();
         let mut seen: HashSet<Key> = HashSet::new();
         for finding in findings {
+            if self.stopping() {
+                break; // stopping: decisions under way are done; take no new one
+            }
             if finding.kind == FindingKind::StaleDuplicate || finding.resolution == Resolution::None
             {
                 continue; // marked on the board; there is nothing to drop
@@ -209,6 +285,17 @@ impl<A: LegActions> Engine<A> {
                 continue;
             };
             let record = records.get(&finding.conversation_id).map(|r| r.as_ref());
+            if self.mode == Mode::DryRun
+                && matches!(self.last.get(&key), Some((DecisionAction::WouldDrop, _)))
+            {
+                // Said once for this finding: enforcing would have dropped it then. It stays
+                // planned (for the customer check of other legs) but is not said again.
+                planned
+                    .entry(finding.conversation_id.clone())
+                    .or_default()
+                    .insert(finding.participant_id.clone());
+                continue;
+            }
             let decision = match self.mode {
                 Mode::DryRun => {
                     let mut skip = static_skip(&rule, finding, obs);
@@ -222,6 +309,7 @@ impl<A: LegActions> Engine<A> {
                             )
                         });
                     }
+                    let would_drops = u32::try_from(self.would_drops.len()).unwrap_or(u32::MAX);
                     if skip.is_none() && would_drops >= self.policy.max_drops_per_minute {
                         skip = Some(format!(
                             "the cap of {} drops a minute would be reached first",
@@ -231,7 +319,7 @@ impl<A: LegActions> Engine<A> {
                     match skip {
                         Some(why) => self.skipped(finding, why),
                         None => {
-                            would_drops += 1;
+                            self.would_drops.push(now);
                             planned
                                 .entry(finding.conversation_id.clone())
                                 .or_default()
@@ -301,35 +389,24 @@ impl<A: LegActions> Engine<A> {
         now: DateTime<Utc>,
     ) -> Result<Decision, EngineError> {
         let _lock = PolicyLock::acquire(self.lock_path.clone()).await?;
-        let log = self.audit.clone();
-        let history = tokio::task::spawn_blocking(move || log.read_all())
-            .await
-            .map_err(|e| AuditError::Io {
-                path: self.audit.path().to_path_buf(),
-                source: std::io::Error::other(e.to_string()),
-            })??;
+        // Under the lock: everything another copy recorded before releasing it is read now (only
+        // the bytes appended since the last look, see `history.rs`).
+        self.catch_up().await?;
         let escalation = matches!(
             finding.resolution,
             Resolution::DisconnectCommunication { .. }
         );
-        let window_start = now - chrono::Duration::seconds(60);
-        let mut recent = 0u32;
-        let mut acted: Option<DateTime<Utc>> = None;
-        for r in &history.records {
-            let Some(note) = &r.policy else { continue };
-            if note.decision != PolicyDecision::Dropping {
-                continue;
-            }
-            if r.time > window_start && r.time <= now {
-                recent += 1;
-            }
-            let same_leg = r.conversation_id == finding.conversation_id.as_str()
-                && r.participant_id == finding.participant_id.as_str();
-            let same_kind = r.request.path.contains("/communications/") == escalation;
-            if same_leg && same_kind {
-                acted = Some(acted.map_or(r.time, |t: DateTime<Utc>| t.max(r.time)));
-            }
-        }
+        let (recent, acted) = {
+            let mut history = self.history();
+            (
+                history.recent_intents(now),
+                history.acted_on(
+                    finding.conversation_id.as_str(),
+                    finding.participant_id.as_str(),
+                    escalation,
+                ),
+            )
+        };
         if let Some(at) = acted {
             return Ok(self.skipped(
                 finding,

@@ -1,7 +1,8 @@
 //! Engine tests with fixed times and a fake "re-read, then drop": every safety rule, the cap across
-//! a restart, two copies at once, a restart mid-action, the phantom escalation.
+//! a restart, two copies at once, a restart mid-action, the phantom escalation, a long run (once
+//! per finding, stopping, the incremental audit read).
 //!
-//! One file (about 700 lines) because every test shares the fake re-read/drop and the audit fixture.
+//! One file (about 800 lines) because every test shares the fake re-read/drop and the audit fixture.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -690,5 +691,126 @@ fn records_without_a_policy_note_still_parse_and_notes_round_trip() {
     assert!(
         !serde_json::to_string(&r).expect("json").contains("policy"),
         "absent stays absent"
+    );
+}
+
+#[tokio::test]
+async fn a_long_dry_run_says_each_finding_once_and_caps_over_a_minute_not_per_pass() {
+    let world = World::new();
+    let cap1 = policy(
+        "max_drops_per_minute = 1\n[[rule]]\nid = \"long\"\nwhen = \"on_call\"\nfor = \"1h\"\npurposes = [\"external\"]\n",
+    );
+    let board: Vec<_> = (1..=2)
+        .map(|i| {
+            record(
+                &format!("c{i}"),
+                vec![
+                    party(&format!("ext{i}"), "external"),
+                    party(&format!("ag{i}"), "agent"),
+                ],
+            )
+        })
+        .collect();
+    let fake = Fake::with(&board);
+    let mut engine = world.engine(&cap1, Mode::DryRun, &fake);
+    let first = run(&world, &mut engine, &board, 3600).await;
+    assert_eq!(
+        actions(&first),
+        vec![
+            ("ext1".into(), DecisionAction::WouldDrop),
+            ("ext2".into(), DecisionAction::Skipped),
+        ]
+    );
+    // Every tick for the next minute: nothing new (ext1 is not said again, ext2 still capped).
+    for now in 3601..3660 {
+        assert!(
+            run(&world, &mut engine, &board, now).await.is_empty(),
+            "{now}"
+        );
+    }
+    // A minute later the simulated cap has room: ext2 would now be dropped; ext1 is not repeated.
+    let later = run(&world, &mut engine, &board, 3661).await;
+    assert_eq!(
+        actions(&later),
+        vec![("ext2".into(), DecisionAction::WouldDrop)]
+    );
+    assert_eq!(world.records().len(), 3, "one record per decision");
+    assert!(fake.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_stopping_engine_takes_no_new_decision() {
+    let world = World::new();
+    let board = vec![record(
+        "c1",
+        vec![party("ag", "agent"), party("ext", "external")],
+    )];
+    let fake = Fake::with(&board);
+    let p = policy(
+        "[[rule]]\nid = \"long\"\nwhen = \"on_call\"\nfor = \"1h\"\npurposes = [\"external\"]\n",
+    );
+    let mut engine = world.engine(&p, Mode::Enforce, &fake);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    engine.stop_when(stopped);
+    stop.send(true).expect("stop");
+    assert!(run(&world, &mut engine, &board, 3600).await.is_empty());
+    assert!(fake.sent().is_empty(), "nothing sent after the stop");
+    assert!(world.records().is_empty(), "nothing recorded");
+}
+
+#[tokio::test]
+async fn the_audit_log_is_read_once_then_only_what_was_appended() {
+    let world = World::new();
+    let p = policy(
+        "[[rule]]\nid = \"long\"\nwhen = \"on_call\"\nfor = \"1h\"\npurposes = [\"external\"]\n",
+    );
+    let boards: Vec<_> = (1..=3)
+        .map(|i| {
+            vec![record(
+                &format!("c{i}"),
+                vec![
+                    party(&format!("ag{i}"), "agent"),
+                    party(&format!("ext{i}"), "external"),
+                ],
+            )]
+        })
+        .collect();
+    let all: Vec<_> = boards.iter().flatten().cloned().collect();
+    let fake = Fake::with(&all);
+    // Another copy drops ext1 first (intent + outcome: 2 records).
+    let mut other = world.engine(&p, Mode::Enforce, &fake);
+    run(&world, &mut other, &boards[0], 3600).await;
+    let mut engine = world.engine(&p, Mode::Enforce, &fake);
+    run(&world, &mut engine, &boards[1], 3601).await;
+    // Seeded with the whole log (the other copy's 2 records) before its first action...
+    assert_eq!(engine.audit_records_read(), 2);
+    run(&world, &mut engine, &boards[2], 3602).await;
+    // ...then only what was appended since (its own intent and outcome).
+    assert_eq!(
+        engine.audit_records_read(),
+        4,
+        "only the new records are read"
+    );
+    // What the other copy wrote since is seen (under the lock) before acting: ext1 is not
+    // dropped twice even though the platform still shows it.
+    fake.set(boards[0][0].clone());
+    let again = run(&world, &mut engine, &boards[0], 3603).await;
+    assert_eq!(
+        actions(&again),
+        vec![("ext1".into(), DecisionAction::Skipped)]
+    );
+    assert_eq!(fake.sent().len(), 3);
+    // The accepted drops (the phantom rule's input) come from the same reads.
+    assert!(
+        engine
+            .accepted_drops()
+            .get(&"c1".into(), &"ext1".into())
+            .is_some()
+    );
+    assert!(
+        engine
+            .accepted_drops()
+            .get(&"c3".into(), &"ext3".into())
+            .is_some()
     );
 }

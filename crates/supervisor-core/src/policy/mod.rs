@@ -5,13 +5,15 @@
 //! - [`observe`]: what the detector needs besides the board (first-seen mutes, accepted drops,
 //!   transcription, names behind ids), fed by the caller.
 //! - [`detector`]: a pure function of (board, observations, now) to findings.
-//! - [`engine`]: per finding would drop / drop / skip, under the safety rules, all audited.
+//! - [`engine`]: per finding would drop / drop / skip, under the safety rules, all audited; it
+//!   reads the audit log incrementally (`history.rs`).
 
 pub mod detector;
 pub mod engine;
 #[cfg(test)]
 mod engine_tests;
 pub mod file;
+mod history;
 pub mod observe;
 
 pub use detector::{

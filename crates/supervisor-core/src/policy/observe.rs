@@ -194,6 +194,12 @@ impl AcceptedDrops {
     /// effect was not seen), whoever sent it: a supervisor's own drop or a policy's.
     pub fn from_audit<'a>(records: impl IntoIterator<Item = &'a AuditRecord>) -> Self {
         let mut drops = Self::new();
+        drops.add_from_audit(records);
+        drops
+    }
+
+    /// [`AcceptedDrops::from_audit`] for records read later (the tail a long run reads).
+    pub fn add_from_audit<'a>(&mut self, records: impl IntoIterator<Item = &'a AuditRecord>) {
         for r in records {
             let policy_intent = r
                 .policy
@@ -206,14 +212,13 @@ impl AcceptedDrops {
                     AuditOutcome::Confirmed | AuditOutcome::NotConfirmed
                 )
             {
-                drops.record(
+                self.record(
                     ConversationId::new(r.conversation_id.clone()),
                     ParticipantId::new(r.participant_id.clone()),
                     r.time,
                 );
             }
         }
-        drops
     }
 }
 
