@@ -1,20 +1,22 @@
 //! `policy`: the stale/idle-leg policy file (issue 8). `policy check FILE` validates it and says each
-//! rule in words; an error names the line and the field and exits 1. `policy run FILE --once`
-//! evaluates the current board once, acts unless in dry run, and prints one line per decision.
+//! rule in words; an error names the line and the field and exits 1. `policy run FILE` evaluates
+//! the board, acts unless in dry run, and prints one line per decision: once with `--once`, else
+//! until SIGTERM or Ctrl-C (the loop is the core's `PolicyRunner`; this file only wires and prints).
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
 use clap::{Args, Subcommand};
 use genesys_model::QueueId;
 use serde::Serialize;
-use supervisor_core::actions::ActionsConfig;
 use supervisor_core::app;
-use supervisor_core::audit::{self, AuditLog};
+use supervisor_core::app::policy_run::RunnerSetup;
+use supervisor_core::audit::AuditLog;
 use supervisor_core::policy::{
-    AcceptedDrops, DecisionAction, Directory, Engine, FlagTracker, Mode, Observations, Policy,
-    PolicyFileError, Transcription, TranscriptionAccess, detect,
+    DecisionAction, Directory, Mode, Pass, Policy, PolicyFileError, RunError, Transcription,
+    TranscriptionAccess, metrics,
 };
+use tokio::sync::watch;
 
 use crate::cli::QueueSelection;
 use crate::commands::{action, live};
@@ -36,8 +38,9 @@ pub enum PolicyCommand {
     /// Validate a policy file and explain each rule in words (exit 1 naming the line and field of
     /// an error). Reads only the file: no sign-in needed.
     Check(CheckArgs),
-    /// Evaluate the board of the given queues/people once and act on what the rules find (unless
-    /// dry run), one line per decision; signs in from the stored session like the other commands.
+    /// Evaluate the board of the given queues/people and act on what the rules find (unless dry
+    /// run), one line per decision, until SIGTERM or Ctrl-C (or once with --once); signs in from
+    /// the stored session like the other commands.
     Run(RunArgs),
 }
 
@@ -50,12 +53,16 @@ pub struct RunArgs {
     /// Which calls to look at.
     #[command(flatten)]
     pub selection: QueueSelection,
-    /// Evaluate the current board once and exit (required: running until stopped is not built yet).
-    #[arg(long, required = true)]
+    /// Evaluate the current board once and exit (without it: run until SIGTERM or Ctrl-C).
+    #[arg(long)]
     pub once: bool,
     /// Only say what enforcing would do (overrides the file's mode); nothing is sent.
     #[arg(long)]
     pub dry_run: bool,
+    /// Serve Prometheus text metrics at http://ADDR/metrics (a loopback address only, such as
+    /// 127.0.0.1:9464) while running.
+    #[arg(long, value_name = "ADDR", conflicts_with = "once")]
+    pub metrics: Option<String>,
 }
 
 /// `policy check`.
@@ -107,11 +114,11 @@ struct InvalidView<'a> {
 pub async fn run(ctx: &Context, args: &PolicyArgs) -> Result<Exit, CliError> {
     match &args.command {
         PolicyCommand::Check(check) => run_check(ctx, check),
-        PolicyCommand::Run(run) => run_once(ctx, run).await,
+        PolicyCommand::Run(run) => run_policy(ctx, run).await,
     }
 }
 
-async fn run_once(ctx: &Context, args: &RunArgs) -> Result<Exit, CliError> {
+async fn run_policy(ctx: &Context, args: &RunArgs) -> Result<Exit, CliError> {
     let policy = Policy::load(&args.file).map_err(|e| CliError::new(e.to_string()))?;
     let mode = if args.dry_run {
         Mode::DryRun
@@ -119,9 +126,35 @@ async fn run_once(ctx: &Context, args: &RunArgs) -> Result<Exit, CliError> {
         policy.mode
     };
     enforcement_allowed(mode, &supervisor_core::admin_config::AdminConfig::load())?;
+    // Flags first: a refused metrics address fails before anything is read or sent.
+    let listener = match &args.metrics {
+        Some(addr) => Some(
+            metrics::bind(addr)
+                .await
+                .map_err(|e| CliError::new(e.to_string()))?,
+        ),
+        None => None,
+    };
+    // Installed before signing in, so SIGTERM at any point of a continuous run ends it cleanly.
+    let (stop_tx, stop) = watch::channel(false);
+    if !args.once {
+        let signal = stop_signal()
+            .map_err(|e| CliError::new(format!("cannot listen for SIGTERM and Ctrl-C: {e}")))?;
+        tokio::spawn(async move {
+            signal.await;
+            let _ = stop_tx.send(true);
+        });
+    }
     let session = ctx.session().await?;
     let (queues, roster) = live::start_selection(ctx, &args.selection).await?;
-    let result = evaluate(ctx, policy, mode, &session, &queues, &roster).await;
+    let run = Run {
+        ctx,
+        args,
+        session: &session,
+        queues: &queues,
+        roster: &roster,
+    };
+    let result = run.go(policy, mode, listener, stop).await;
     roster.shutdown().await;
     result
 }
@@ -142,98 +175,161 @@ fn enforcement_allowed(
     Ok(())
 }
 
-async fn evaluate(
-    ctx: &Context,
-    policy: Policy,
-    mode: Mode,
-    session: &supervisor_core::auth::Session,
-    queues: &[crate::commands::queues::QueueView],
-    roster: &supervisor_core::roster::Roster,
-) -> Result<Exit, CliError> {
-    live::wait_trusted(roster, live::TRUST_TIMEOUT).await?;
-    if !live::wait_full_detail(roster, live::DETAIL_TIMEOUT).await {
-        eprintln!("note: some calls are not fully known yet; rules on mute and hold skip them");
-    }
-    let audit_path = ctx.audit_path()?;
-    let audit = tokio::task::spawn_blocking(move || AuditLog::open(audit_path))
-        .await
-        .map_err(|e| CliError::new(format!("opening the audit log failed: {e}")))??;
-    let actions = app::actions::open_actions(
-        session,
-        session.api_client()?,
-        roster.clone(),
-        audit.clone(),
-        ActionsConfig::default(),
-    )
-    .await
-    .map_err(action::error_to_cli)?;
-    let history = {
-        let log = audit.clone();
-        tokio::task::spawn_blocking(move || log.read_all())
-            .await
-            .map_err(|e| CliError::new(format!("reading the audit log failed: {e}")))??
-    };
-    let now = Utc::now();
-    let board = roster.snapshot().conversations;
-    let mut flags = FlagTracker::new();
-    flags.observe(&board, now);
-    let accepted = AcceptedDrops::from_audit(&history.records);
-    // The CLI does not subscribe to the transcription topic yet: `silent` says so, never "silent".
-    let transcription = Transcription::new(TranscriptionAccess::Unavailable(
-        "unavailable: this command does not read the transcription topic yet".into(),
-    ));
-    let directory = queues.iter().fold(Directory::new(), |d, q| {
-        d.queue(QueueId::new(q.id.clone()), q.name.clone())
-    });
-    let obs = Observations {
-        flags: &flags,
-        accepted_drops: &accepted,
-        transcription: &transcription,
-        directory: &directory,
-    };
-    let detection = detect(&board, &policy, &obs, now);
-    for u in &detection.unavailable {
-        eprintln!(
-            "note: rule \"{}\": {}",
-            sanitize(&u.rule),
-            sanitize(&u.reason)
-        );
-    }
-    let me = actions.actor();
-    let actor = audit::Actor {
-        user_id: me.user_id.to_string(),
-        name: me.name.clone(),
-    };
-    let mut engine = Engine::new(policy, mode, actions, audit, actor);
-    let decisions = engine
-        .decide(&board, &detection.findings, &obs, now)
-        .await
-        .map_err(|e| CliError::new(format!("the policy could not decide: {e}")))?;
-    for d in &decisions {
-        if ctx.printer.json() {
-            ctx.printer.json_line(d);
-            continue;
-        }
-        let what = match d.action {
-            DecisionAction::WouldDrop => "would drop".to_owned(),
-            DecisionAction::Dropped => {
-                format!("dropped ({})", d.outcome.as_deref().unwrap_or("unknown"))
+struct Run<'a> {
+    ctx: &'a Context,
+    args: &'a RunArgs,
+    session: &'a supervisor_core::auth::Session,
+    queues: &'a [crate::commands::queues::QueueView],
+    roster: &'a supervisor_core::roster::Roster,
+}
+
+impl Run<'_> {
+    async fn go(
+        &self,
+        policy: Policy,
+        mode: Mode,
+        listener: Option<tokio::net::TcpListener>,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<Exit, CliError> {
+        let ready = async {
+            live::wait_trusted(self.roster, live::TRUST_TIMEOUT).await?;
+            if !live::wait_full_detail(self.roster, live::DETAIL_TIMEOUT).await {
+                eprintln!(
+                    "note: some calls are not fully known yet; rules on mute and hold skip them"
+                );
             }
-            DecisionAction::Skipped => format!(
-                "skipped ({})",
-                d.skipped_because.as_deref().unwrap_or("no reason given")
-            ),
+            Ok::<_, CliError>(())
         };
-        ctx.printer.line(&sanitize(&format!(
-            "{what}: {}/{} by rule \"{}\": {}",
-            d.conversation_id, d.participant_id, d.rule, d.reason
+        tokio::select! {
+            ready = ready => ready?,
+            // (`--once` has no signal task: its closed channel disables this branch.)
+            Ok(_) = stop.wait_for(|s| *s) => return Ok(Exit::Success),
+        }
+        let audit_path = self.ctx.audit_path()?;
+        let audit = tokio::task::spawn_blocking(move || AuditLog::open(audit_path))
+            .await
+            .map_err(|e| CliError::new(format!("opening the audit log failed: {e}")))??;
+        let directory = self.queues.iter().fold(Directory::new(), |d, q| {
+            d.queue(QueueId::new(q.id.clone()), q.name.clone())
+        });
+        // The CLI does not subscribe to the transcription topic yet: `silent` says so, never "silent".
+        let transcription = Arc::new(Mutex::new(Transcription::new(
+            TranscriptionAccess::Unavailable(
+                "unavailable: this command does not read the transcription topic yet".into(),
+            ),
         )));
+        let mut runner = app::policy_run::open_runner(
+            self.session,
+            self.session.api_client()?,
+            self.roster,
+            audit,
+            RunnerSetup {
+                policy,
+                mode,
+                directory,
+                transcription,
+            },
+        )
+        .await
+        .map_err(action::error_to_cli)?;
+        if self.args.once {
+            let pass = runner.evaluate().await.map_err(run_error)?;
+            self.print(&pass);
+            if pass.decisions.is_empty() && !self.ctx.printer.json() {
+                self.ctx
+                    .printer
+                    .line("Nothing found: no rule matches a leg on the board now.");
+            }
+            return Ok(Exit::Success);
+        }
+        if let Some(listener) = listener {
+            if let Ok(addr) = listener.local_addr() {
+                eprintln!("Metrics: http://{addr}/metrics");
+            }
+            tokio::spawn(metrics::serve(listener, runner.metrics(), stop.clone()));
+        }
+        let names: Vec<&str> = self.queues.iter().map(|q| q.name.as_str()).collect();
+        eprintln!(
+            "Running {} ({}) on {} until SIGTERM or Ctrl-C...",
+            sanitize(&self.args.file.display().to_string()),
+            mode.as_str(),
+            if names.is_empty() {
+                "the chosen people".to_owned()
+            } else {
+                sanitize(&names.join(", "))
+            }
+        );
+        runner
+            .run(stop, Some(self.session.subscribe()), |pass| {
+                self.print(pass)
+            })
+            .await
+            .map_err(run_error)?;
+        eprintln!("Stopped: actions under way were finished and recorded.");
+        Ok(Exit::Success)
     }
-    if decisions.is_empty() && !ctx.printer.json() {
-        ctx.printer
-            .line("Nothing found: no rule matches a leg on the board now.");
+
+    /// One line (or one JSON object) per decision; the unavailable rules as notes on stderr.
+    fn print(&self, pass: &Pass) {
+        for u in pass.unavailable.iter().flatten() {
+            eprintln!(
+                "note: rule \"{}\": {}",
+                sanitize(&u.rule),
+                sanitize(&u.reason)
+            );
+        }
+        let printer = &self.ctx.printer;
+        for d in &pass.decisions {
+            if printer.json() {
+                printer.json_line(d);
+                continue;
+            }
+            let what = match d.action {
+                DecisionAction::WouldDrop => "would drop".to_owned(),
+                DecisionAction::Dropped => {
+                    format!("dropped ({})", d.outcome.as_deref().unwrap_or("unknown"))
+                }
+                DecisionAction::Skipped => format!(
+                    "skipped ({})",
+                    d.skipped_because.as_deref().unwrap_or("no reason given")
+                ),
+            };
+            printer.line(&sanitize(&format!(
+                "{what}: {}/{} by rule \"{}\": {}",
+                d.conversation_id, d.participant_id, d.rule, d.reason
+            )));
+        }
     }
-    Ok(Exit::Success)
+}
+
+fn run_error(e: RunError) -> CliError {
+    match e {
+        RunError::SessionEnded => CliError::session_expired(),
+        other => CliError::new(other.to_string()),
+    }
+}
+
+/// SIGTERM or Ctrl-C (SIGINT), listened for from the moment this returns (not from the first
+/// poll), so a signal during start-up is not lost.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
+}
+
+/// Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn run_check(ctx: &Context, args: &CheckArgs) -> Result<Exit, CliError> {

@@ -1,7 +1,7 @@
 //! The use cases of the desktop app and the CLI, Tauri-free and split by area: the session
 //! lifecycle ([`session`]), the queue choice ([`queues`]), the live board ([`board`]), the actions
-//! over it ([`actions`]), the audit log ([`audit`]) and what is remembered between runs
-//! ([`prefs`]). The id rule ([`ids`]) lives here once, for both clients.
+//! over it ([`actions`]), the audit log ([`audit`]), the policy runner ([`policy_run`]) and what
+//! is remembered between runs ([`prefs`]). The id rule ([`ids`]) lives here once, for both clients.
 //!
 //! [`Desktop`] is the app's state: one method per IPC command (the app's generated commands only
 //! unpack the request, call one and hand back the answer or the `IpcError`). Locks are held only to
@@ -14,6 +14,7 @@ pub mod audit;
 pub mod board;
 pub mod config;
 pub mod ids;
+pub mod policy_run;
 pub mod prefs;
 pub mod queues;
 pub mod session;

@@ -11,7 +11,7 @@
 //!    file next to the audit log, and a `dropping` record for the leg (written before the request,
 //!    read under the lock) means it was already acted on, even by a copy that crashed afterwards.
 //!
-//! The audit log is not read whole before each action: [`History`](super::history) keeps what
+//! The audit log is not read whole before each action: `History` (`history.rs`) keeps what
 //! rules 4 and 5 need in memory, seeded from the whole file once and then brought up to date from
 //! the bytes appended since (under the lock, before each action); its header says why that reads
 //! the same facts a full read would.

@@ -7,6 +7,8 @@
 //! - [`detector`]: a pure function of (board, observations, now) to findings.
 //! - [`engine`]: per finding would drop / drop / skip, under the safety rules, all audited; it
 //!   reads the audit log incrementally (`history.rs`).
+//! - [`runner`]: the continuous loop (`policy run` without `--once`): re-evaluates on board
+//!   changes and on a short tick, stops cleanly, and keeps [`metrics`] for `--metrics`.
 
 pub mod detector;
 pub mod engine;
@@ -14,7 +16,9 @@ pub mod engine;
 mod engine_tests;
 pub mod file;
 mod history;
+pub mod metrics;
 pub mod observe;
+pub mod runner;
 
 pub use detector::{
     Detection, Finding, FindingKind, Observations, Resolution, Unavailable, detect,
@@ -23,7 +27,9 @@ pub use engine::{
     Decision, DecisionAction, DropResult, Engine, EngineError, LegActions, ReadError,
 };
 pub use file::{Mode, Policy, PolicyError, PolicyFileError, Rule, RuleKind};
+pub use metrics::{MetricsError, PolicyMetrics};
 pub use observe::{
     AcceptedDrops, Channel, Directory, FlagSeen, FlagTracker, TranscriptEvent, Transcription,
     TranscriptionAccess,
 };
+pub use runner::{Pass, PolicyRunner, RunError, RunnerConfig};
