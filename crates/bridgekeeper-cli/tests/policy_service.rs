@@ -499,3 +499,94 @@ async fn keyring_continuous_enforce_drops_a_leg_when_it_passes_its_threshold_and
     assert!(audit.contains("\"decision\":\"dropping\""), "{audit}");
     assert!(audit.contains("\"decision\":\"dropped\""), "{audit}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
+async fn keyring_sigterm_during_a_drop_lets_it_finish_and_be_recorded_then_exits_0() {
+    // The platform takes 2 s to act on the PATCH: SIGTERM arrives while the drop is in flight.
+    let mut h = common::Harness::with_config(
+        "policy-svc-inflight",
+        EmulatorConfig {
+            scenario: ScenarioName::Empty,
+            patch_delay: Duration::from_secs(2),
+            ..EmulatorConfig::default()
+        },
+    )
+    .await;
+    h.login(None).await;
+    let file = h.data.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        "mode = \"enforce\"\n\n[[rule]]\nid = \"long-external\"\nwhen = \"on_call\"\n\
+         for = \"1s\"\npurposes = [\"external\"]\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let run = Running::spawn(h.command(&["--json", "policy", "run", path, "--queue", "Support"]));
+    run.wait_stderr("the run to start", |e| {
+        e.contains("until SIGTERM or Ctrl-C")
+    })
+    .await;
+    let world = h.emu.world();
+    let support = world.queue_id("Support").expect("Support");
+    let agent = world
+        .users()
+        .into_iter()
+        .find(|u| u.queue_ids.contains(&support) && u.email != genesys_emulator::SUPERVISOR_EMAIL)
+        .expect("a Support agent");
+    let call = world
+        .create_call(NewCallRequest {
+            queue_id: Some(support),
+            parties: vec![
+                PartyRequest {
+                    purpose: "customer".into(),
+                    ..PartyRequest::default()
+                },
+                PartyRequest {
+                    purpose: "agent".into(),
+                    user_id: Some(agent.id.clone()),
+                    ..PartyRequest::default()
+                },
+                PartyRequest {
+                    purpose: "external".into(),
+                    name: Some("Slow Consultant".into()),
+                    ..PartyRequest::default()
+                },
+            ],
+        })
+        .expect("call");
+    let conversation = call["id"].as_str().expect("id").to_owned();
+    // The PATCH was sent (and the platform has not acted yet): stop now.
+    run.wait("the PATCH", || !disconnects(&h).is_empty()).await;
+    let (code, stderr) = run.terminate().await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("Stopped"), "{stderr}");
+    // The drop finished: confirmed, printed, recorded with its outcome, and nothing else was sent.
+    let decided = run_decisions(&h);
+    assert!(
+        decided
+            .iter()
+            .any(|d| d["policy"]["decision"] == "dropped" && d["outcome"] == "confirmed"),
+        "the outcome is recorded: {decided:?}"
+    );
+    let truth = h.truth(&conversation);
+    let external = truth["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["purpose"] == "external")
+        .expect("external")
+        .clone();
+    assert_eq!(external["state"], "disconnected", "{external}");
+    assert_eq!(disconnects(&h).len(), 1);
+}
+
+/// The policy's records in the audit log.
+fn run_decisions(h: &common::Harness) -> Vec<Value> {
+    std::fs::read_to_string(h.audit_file())
+        .expect("audit")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("record"))
+        .filter(|r| r.get("policy").is_some())
+        .collect()
+}
