@@ -581,6 +581,83 @@ async fn keyring_sigterm_during_a_drop_lets_it_finish_and_be_recorded_then_exits
     assert_eq!(disconnects(&h).len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
+async fn keyring_a_continuous_run_renews_an_expired_token_and_goes_on() {
+    let mut h = common::Harness::with_config(
+        "policy-svc-refresh",
+        EmulatorConfig {
+            scenario: ScenarioName::Empty,
+            patch_delay: Duration::from_millis(60),
+            ..EmulatorConfig::default()
+        },
+    )
+    .await;
+    let session = h.login_with(None, Some("svc-e2e-secret")).await;
+    assert_eq!(session["renewable"], true, "{session}");
+    let file = h.data.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        "mode = \"enforce\"\n\n[[rule]]\nid = \"long-external\"\nwhen = \"on_call\"\n\
+         for = \"1s\"\npurposes = [\"external\"]\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let run = Running::spawn(h.command(&["--json", "policy", "run", path, "--queue", "Support"]));
+    run.wait_stderr("the run to start", |e| {
+        e.contains("until SIGTERM or Ctrl-C")
+    })
+    .await;
+    let refreshes = |h: &common::Harness| {
+        h.emu
+            .world()
+            .requests(0)
+            .into_iter()
+            .filter(|r| r.path == "/oauth/token")
+            .count()
+    };
+    let before = refreshes(&h);
+    // Every access token expires now: the run's next request gets a 401 and must renew.
+    h.fault(&genesys_emulator::FaultSpec::ExpireTokens { user_id: None })
+        .await;
+    let world = h.emu.world();
+    let support = world.queue_id("Support").expect("Support");
+    let agent = world
+        .users()
+        .into_iter()
+        .find(|u| u.queue_ids.contains(&support) && u.email != genesys_emulator::SUPERVISOR_EMAIL)
+        .expect("a Support agent");
+    world
+        .create_call(NewCallRequest {
+            queue_id: Some(support),
+            parties: vec![
+                PartyRequest {
+                    purpose: "customer".into(),
+                    ..PartyRequest::default()
+                },
+                PartyRequest {
+                    purpose: "agent".into(),
+                    user_id: Some(agent.id.clone()),
+                    ..PartyRequest::default()
+                },
+                PartyRequest {
+                    purpose: "external".into(),
+                    ..PartyRequest::default()
+                },
+            ],
+        })
+        .expect("call");
+    run.wait("the drop after the renewal", || {
+        run.decisions()
+            .iter()
+            .any(|(_, d)| d["action"] == "dropped" && d["outcome"] == "confirmed")
+    })
+    .await;
+    assert!(refreshes(&h) > before, "the token was renewed");
+    let (code, stderr) = run.terminate().await;
+    assert_eq!(code, 0, "{stderr}");
+}
+
 /// The policy's records in the audit log.
 fn run_decisions(h: &common::Harness) -> Vec<Value> {
     std::fs::read_to_string(h.audit_file())

@@ -62,6 +62,15 @@ pub async fn start_selection(
     args: &QueueSelection,
 ) -> Result<(Vec<QueueView>, Roster), CliError> {
     let session = ctx.session().await?;
+    start_selection_for(&session, args).await
+}
+
+/// [`start_selection`] on a session the command already holds: one session per process, so a
+/// refresh (which replaces the refresh token) serves the roster and the actions alike.
+pub async fn start_selection_for(
+    session: &Session,
+    args: &QueueSelection,
+) -> Result<(Vec<QueueView>, Roster), CliError> {
     let api = session.api_client()?;
     let queues = if args.queues.is_empty() {
         Vec::new()
@@ -69,7 +78,7 @@ pub async fn start_selection(
         crate::commands::queues::resolve(&api, &args.queues).await?
     };
     let users = resolve_users(&args.users, &session.user().id)?;
-    let roster = start_watching(&session, &api, queue_ids(&queues), users);
+    let roster = start_watching(session, &api, queue_ids(&queues), users);
     Ok((queues, roster))
 }
 

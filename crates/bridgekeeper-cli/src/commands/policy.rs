@@ -145,8 +145,10 @@ async fn run_policy(ctx: &Context, args: &RunArgs) -> Result<Exit, CliError> {
             let _ = stop_tx.send(true);
         });
     }
+    // One session for the roster and the actions: a refresh replaces the refresh token, so two
+    // copies of the session would leave one of them with a dead one.
     let session = ctx.session().await?;
-    let (queues, roster) = live::start_selection(ctx, &args.selection).await?;
+    let (queues, roster) = live::start_selection_for(&session, &args.selection).await?;
     let run = Run {
         ctx,
         args,
