@@ -287,3 +287,40 @@ async fn run_refuses_enforce_mode_when_the_administrator_turned_it_off() {
         "{out:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
+async fn keyring_policy_run_once_says_why_it_cannot_judge_silence() {
+    let mut h = common::Harness::start("policy-silent").await;
+    h.login(None).await;
+    let file = h.data.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        "[[rule]]\nid = \"quiet\"\nwhen = \"silent\"\nfor = \"1s\"\npurposes = [\"customer\"]\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let out = h
+        .run(&[
+            "--json",
+            "policy",
+            "run",
+            path,
+            "--once",
+            "--dry-run",
+            "--queue",
+            "Support",
+        ])
+        .await;
+    out.expect_code(0);
+    assert!(
+        out.stderr.contains(
+            "rule \"quiet\": unavailable: a single evaluation (--once) cannot judge silence"
+        ),
+        "{out:?}"
+    );
+    assert!(
+        decisions(&out).is_empty(),
+        "never \"silent\" without the feed: {out:?}"
+    );
+}

@@ -59,6 +59,12 @@ pub enum FaultSpec {
     },
     /// Every event is delivered `ms` late.
     DelayEvents { ms: u64 },
+    /// The next `count` transcription messages (every one when absent) go out with a body the
+    /// SDK model cannot read (`isFinal` a string), to test that clients skip them.
+    MalformedTranscription {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
     /// Action: close every socket now.
     CloseSockets {},
     /// Action: send v2.system.socket_closing to every socket, then close after the grace time.
@@ -256,6 +262,7 @@ impl Faults {
                 FaultSpec::RateLimit { count: Some(0), .. }
                     | FaultSpec::ServerError { count: Some(0), .. }
                     | FaultSpec::DropEvents { count: Some(0), .. }
+                    | FaultSpec::MalformedTranscription { count: Some(0) }
             )
         });
     }
@@ -303,6 +310,21 @@ impl Faults {
         dropped
     }
 
+    /// Whether this transcription message goes out malformed (consumes one count).
+    pub fn malformed_transcription(&mut self) -> bool {
+        let mut hit = false;
+        for f in &mut self.list {
+            if let FaultSpec::MalformedTranscription { count } = &mut f.spec {
+                if Self::fires(&mut self.rng, count, None) {
+                    hit = true;
+                    break;
+                }
+            }
+        }
+        self.prune();
+        hit
+    }
+
     /// The delivery delay for events, if any.
     pub fn event_delay(&self) -> Option<Duration> {
         let ms: u64 = self
@@ -339,6 +361,20 @@ mod tests {
         assert_eq!(f.forced_response("/api/v2/x"), Some(Forced::Status(502)));
         assert_eq!(f.forced_response("/api/v2/x"), None);
         assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn malformed_transcription_counts_down_then_disappears() {
+        let spec: FaultSpec =
+            serde_json::from_str(r#"{"kind":"malformed_transcription","count":2}"#).unwrap();
+        assert_eq!(spec, FaultSpec::MalformedTranscription { count: Some(2) });
+        assert!(!spec.is_action());
+        let mut f = Faults::new(1);
+        f.add(spec);
+        assert!(f.malformed_transcription());
+        assert!(f.malformed_transcription());
+        assert!(!f.malformed_transcription());
+        assert!(f.list().is_empty(), "spent faults are pruned");
     }
 
     #[test]

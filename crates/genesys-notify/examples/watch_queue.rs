@@ -120,6 +120,7 @@ async fn main() -> Result<(), Error> {
                         entry.conversations.insert(ev.conversation.id.clone(), row);
                     }
                 }
+                NotifyEvent::Transcription(t) => println!("transcript of {}", t.conversation_id),
                 NotifyEvent::Malformed(bad) => eprintln!("skipped a frame: {}", bad.error),
                 NotifyEvent::SubscriptionRejected(r) => eprintln!("no live data for {:?}: {}", r.target, r.reason),
             },

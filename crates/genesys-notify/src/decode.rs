@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use genesys_model::transcription::TranscriptionTopicTranscriptionMessage;
 use genesys_model::{
     DecodeError, QueueConversationCallEventTopicCallConversation, RawNotification, SystemMessage,
     SystemTopicType, decode,
@@ -93,6 +94,17 @@ pub(crate) fn conversation(
         .map_err(|e| e.within("eventBody"))
 }
 
+/// Decodes a transcription topic's body (`TranscriptionTopicTranscriptionMessage`).
+pub(crate) fn transcription(
+    body: Option<&RawValue>,
+) -> Result<Box<TranscriptionTopicTranscriptionMessage>, DecodeError> {
+    let body =
+        body.ok_or_else(|| DecodeError::new("eventBody", "missing event body for this topic"))?;
+    decode(body.get().as_bytes())
+        .map(Box::new)
+        .map_err(|e| e.within("eventBody"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +181,31 @@ mod tests {
         let err = conversation(body).expect_err("participant id 7 is not a string");
         assert_eq!(err.path(), "eventBody.participants[1].id");
         assert_eq!(conversation(None).expect_err("no body").path(), "eventBody");
+    }
+
+    #[test]
+    fn transcription_bodies_decode_and_bad_ones_name_the_path() {
+        let text = r#"{"topicName":"v2.conversations.c1.transcription","eventBody":{"conversationId":"c1",
+            "transcripts":[{"isFinal":true,"channel":"NEW_SIDE","alternatives":[{"offsetMs":5}]}]}}"#;
+        let Ok(Frame::Event { body, .. }) = classify(text) else {
+            panic!("classify")
+        };
+        let m = transcription(body).expect("decodes");
+        assert!(
+            m.transcripts[0]
+                .channel
+                .as_ref()
+                .is_some_and(|c| c.is_unknown())
+        );
+        let bad = r#"{"topicName":"v2.conversations.c1.transcription","eventBody":{"transcripts":[{"isFinal":"yes"}]}}"#;
+        let Ok(Frame::Event { body, .. }) = classify(bad) else {
+            panic!("classify")
+        };
+        let err = transcription(body).expect_err("isFinal is not a bool");
+        assert_eq!(err.path(), "eventBody.transcripts[0].isFinal");
+        assert_eq!(
+            transcription(None).expect_err("no body").path(),
+            "eventBody"
+        );
     }
 }

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use genesys_model::events::ConversationCallEventTopicCallConversation;
-use genesys_model::ids::QueueId;
+use genesys_model::ids::{ConversationId, QueueId};
+use genesys_model::transcription::TranscriptionTopicTranscriptionMessage;
 
 use crate::status::ConnectionStatus;
 use crate::target::WatchTarget;
@@ -20,6 +21,8 @@ pub enum NotifyEvent {
     Resync(Resync),
     /// A full conversation snapshot from a subscribed queue or user topic.
     Conversation(ConversationEvent),
+    /// A message of a subscribed transcription topic (utterances, or a status-only heartbeat).
+    Transcription(TranscriptionEvent),
     /// A frame that could not be decoded; it was skipped and the socket stays up.
     Malformed(Malformed),
     /// The platform will not deliver a topic (missing permission, unknown queue, too many subscriptions).
@@ -68,6 +71,17 @@ impl ConversationEvent {
     pub fn queue_id(&self) -> Option<&QueueId> {
         self.source.queue_id()
     }
+}
+
+/// One message of `v2.conversations.{id}.transcription`.
+#[derive(Clone, Debug)]
+pub struct TranscriptionEvent {
+    /// The topic it arrived on (shared, not copied per event).
+    pub topic: Arc<str>,
+    /// The call of the topic (the body's own `conversationId` may be absent).
+    pub conversation_id: ConversationId,
+    /// The message as the platform sent it (unknown enum values kept).
+    pub message: Box<TranscriptionTopicTranscriptionMessage>,
 }
 
 /// A skipped frame, reported so the problem is visible without costing the connection.

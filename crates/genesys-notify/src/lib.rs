@@ -3,7 +3,9 @@
 //! The client provisions channel(s) (`POST /api/v2/notifications/channels`), subscribes the calls topics of
 //! its [`WatchTarget`]s: queues (`v2.routing.queues.{id}.conversations.calls`) and users
 //! (`v2.users.{id}.conversations.calls`, the only place conference bridges dialled directly show up), with
-//! `PUT` replace, at most 1,000 topics per channel and more channels when needed. It keeps the socket(s)
+//! `PUT` replace, at most 1,000 topics per channel and more channels when needed. A client can also follow
+//! single calls' transcription (`v2.conversations.{id}.transcription`, [`WatchTarget::Transcription`]),
+//! delivered as [`NotifyEvent::Transcription`]. It keeps the socket(s)
 //! alive and replaces them when lost, and hands the consumer an ordered stream of [`NotifyEvent`]s.
 //!
 //! A 429 while (re)connecting or subscribing is a transient failure: the next attempt waits at least the
@@ -59,6 +61,7 @@
 //!         NotifyEvent::Status(status) => println!("connection: {status}"),
 //!         NotifyEvent::Resync(resync) => println!("re-snapshot {:?} ({:?})", resync.targets, resync.reason),
 //!         NotifyEvent::Conversation(ev) => println!("{} on {}", ev.conversation.id, ev.source),
+//!         NotifyEvent::Transcription(t) => println!("transcript of {}", t.conversation_id),
 //!         NotifyEvent::Malformed(bad) => eprintln!("skipped a frame: {}", bad.error),
 //!         NotifyEvent::SubscriptionRejected(r) => eprintln!("no live data for {:?}: {}", r.target, r.reason),
 //!     }
@@ -93,6 +96,7 @@ pub use client::{ClientProvisioner, provision_error};
 pub use config::NotifyConfig;
 pub use event::{
     ConversationEvent, Malformed, NotifyEvent, Resync, ResyncReason, SubscriptionRejected,
+    TranscriptionEvent,
 };
 pub use genesys_model::DecodeError;
 pub use handle::{NotifyError, NotifyHandle, spawn};

@@ -1,58 +1,73 @@
 //! What the client watches: queues, and people (conference bridges dialled directly carry no queue and show up
-//! only on the users' topics, docs/genesys-api.md "Reading many calls").
+//! only on the users' topics, docs/genesys-api.md "Reading many calls"), and the transcription of single calls
+//! (docs/genesys-api.md "Idle and silent legs, transcription, stuck interactions").
 
 use std::fmt;
 
-use genesys_model::ids::{QueueId, UserId, is_valid_id};
+use genesys_model::ids::{ConversationId, QueueId, UserId, is_valid_id};
 
 const QUEUE_PREFIX: &str = "v2.routing.queues.";
 const USER_PREFIX: &str = "v2.users.";
 const CALLS_SUFFIX: &str = ".conversations.calls";
+const CONVERSATION_PREFIX: &str = "v2.conversations.";
+const TRANSCRIPTION_SUFFIX: &str = ".transcription";
 
-/// One thing to watch, so queues and people share one subscription set, one plan and one event stream.
+/// One thing to watch, so queues, people and transcripts share one subscription set, one plan and one event
+/// stream.
 ///
-/// Both topics carry the same full call-conversation snapshot (`ConversationCallEventTopicCallConversation`).
+/// The queue and user topics carry the same full call-conversation snapshot
+/// (`ConversationCallEventTopicCallConversation`); the transcription topic carries
+/// `TranscriptionTopicTranscriptionMessage`s (delivered as [`crate::NotifyEvent::Transcription`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WatchTarget {
     /// A routing queue: `v2.routing.queues.{id}.conversations.calls`.
     Queue(QueueId),
     /// A user (agent, supervisor): `v2.users.{id}.conversations.calls`, the only way to see non-ACD bridges.
     User(UserId),
+    /// One call's real-time transcription: `v2.conversations.{id}.transcription` (needs the permission
+    /// `conversation:transcription:view`).
+    Transcription(ConversationId),
 }
 
 impl WatchTarget {
-    /// The calls topic of this target, the one string the platform subscribes and names events with.
+    /// The topic of this target, the one string the platform subscribes and names events with.
     pub fn topic(&self) -> String {
-        let (prefix, id) = match self {
-            Self::Queue(q) => (QUEUE_PREFIX, q.as_str()),
-            Self::User(u) => (USER_PREFIX, u.as_str()),
+        let (prefix, id, suffix) = match self {
+            Self::Queue(q) => (QUEUE_PREFIX, q.as_str(), CALLS_SUFFIX),
+            Self::User(u) => (USER_PREFIX, u.as_str(), CALLS_SUFFIX),
+            Self::Transcription(c) => (CONVERSATION_PREFIX, c.as_str(), TRANSCRIPTION_SUFFIX),
         };
-        let mut topic = String::with_capacity(prefix.len() + id.len() + CALLS_SUFFIX.len());
+        let mut topic = String::with_capacity(prefix.len() + id.len() + suffix.len());
         topic.push_str(prefix);
         topic.push_str(id);
-        topic.push_str(CALLS_SUFFIX);
+        topic.push_str(suffix);
         topic
     }
 
-    /// The target of a calls topic (`None` for any other topic), so a refusal can be routed without a table.
+    /// The target of a calls or transcription topic (`None` for any other topic), so a refusal can be routed
+    /// without a table.
     pub fn from_topic(topic: &str) -> Option<WatchTarget> {
-        let id_of = |prefix: &str| {
+        let id_of = |prefix: &str, suffix: &str| {
             topic
                 .strip_prefix(prefix)?
-                .strip_suffix(CALLS_SUFFIX)
+                .strip_suffix(suffix)
                 .filter(|id| is_valid_id(id))
         };
-        if let Some(id) = id_of(QUEUE_PREFIX) {
+        if let Some(id) = id_of(QUEUE_PREFIX, CALLS_SUFFIX) {
             return Some(Self::Queue(QueueId::from(id)));
         }
-        id_of(USER_PREFIX).map(|id| Self::User(UserId::from(id)))
+        if let Some(id) = id_of(USER_PREFIX, CALLS_SUFFIX) {
+            return Some(Self::User(UserId::from(id)));
+        }
+        id_of(CONVERSATION_PREFIX, TRANSCRIPTION_SUFFIX)
+            .map(|id| Self::Transcription(ConversationId::from(id)))
     }
 
     /// The queue, for a queue target, so queue-only consumers need no match.
     pub fn queue_id(&self) -> Option<&QueueId> {
         match self {
             Self::Queue(q) => Some(q),
-            Self::User(_) => None,
+            Self::User(_) | Self::Transcription(_) => None,
         }
     }
 
@@ -60,7 +75,15 @@ impl WatchTarget {
     pub fn user_id(&self) -> Option<&UserId> {
         match self {
             Self::User(u) => Some(u),
-            Self::Queue(_) => None,
+            Self::Queue(_) | Self::Transcription(_) => None,
+        }
+    }
+
+    /// The call, for a transcription target.
+    pub fn transcription_of(&self) -> Option<&ConversationId> {
+        match self {
+            Self::Transcription(c) => Some(c),
+            Self::Queue(_) | Self::User(_) => None,
         }
     }
 
@@ -73,6 +96,7 @@ impl WatchTarget {
         match self {
             Self::Queue(q) => q.as_str(),
             Self::User(u) => u.as_str(),
+            Self::Transcription(c) => c.as_str(),
         }
     }
 
@@ -80,11 +104,12 @@ impl WatchTarget {
         match self {
             Self::Queue(_) => "queue",
             Self::User(_) => "user",
+            Self::Transcription(_) => "transcription of call",
         }
     }
 }
 
-/// `queue <id>` / `user <id>`, for logs and error messages.
+/// `queue <id>` / `user <id>` / `transcription of call <id>`, for logs and error messages.
 impl fmt::Display for WatchTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {:?}", self.kind(), self.id())
@@ -127,6 +152,13 @@ mod tests {
         assert_eq!(q.user_id(), None);
         assert_eq!(u.user_id(), Some(&UserId::new("u_1")));
         assert_eq!(u.queue_id(), None);
+        let t = WatchTarget::Transcription(ConversationId::new("c-1"));
+        assert_eq!(t.topic(), "v2.conversations.c-1.transcription");
+        assert_eq!(WatchTarget::from_topic(&t.topic()), Some(t.clone()));
+        assert_eq!(t.transcription_of(), Some(&ConversationId::new("c-1")));
+        assert_eq!((t.queue_id(), t.user_id()), (None, None));
+        assert_eq!(q.transcription_of(), None);
+        assert_eq!(t.to_string(), r#"transcription of call "c-1""#);
     }
 
     #[test]
@@ -138,6 +170,9 @@ mod tests {
             "v2.users.u1.conversations",
             "v2.users..conversations.calls",
             "v2.users.a.b.conversations.calls",
+            "v2.conversations.a.b.transcription",
+            "v2.conversations..transcription",
+            "v2.conversations.c1.transcriptions",
             "v2.system.socket_closing",
             "",
         ] {

@@ -1,5 +1,5 @@
 //! Bridgekeeper's Tauri-free core: sign-in over an injected token store, the live conference
-//! roster, the verified drop/mute/hold actions, the audit log, the stale/idle-leg policy, the
+//! roster, the verified drop/mute/hold actions, the audit log, the stale/idle-leg policy and its transcription feed, the
 //! admin-managed configuration and the permission self-check, the use cases over them ([`app`])
 //! and the desktop's IPC contract ([`ipc`]).
 //!
@@ -16,3 +16,4 @@ pub mod permissions;
 pub mod policy;
 pub mod roster;
 pub mod token_store;
+pub mod transcription;

@@ -4,7 +4,6 @@
 //! until SIGTERM or Ctrl-C (the loop is the core's `PolicyRunner`; this file only wires and prints).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand};
 use genesys_model::QueueId;
@@ -13,8 +12,7 @@ use supervisor_core::app;
 use supervisor_core::app::policy_run::RunnerSetup;
 use supervisor_core::audit::AuditLog;
 use supervisor_core::policy::{
-    DecisionAction, Directory, Mode, Pass, Policy, PolicyFileError, RunError, Transcription,
-    TranscriptionAccess, metrics,
+    DecisionAction, Directory, Mode, Pass, Policy, PolicyFileError, RunError, metrics,
 };
 use tokio::sync::watch;
 
@@ -214,12 +212,15 @@ impl Run<'_> {
         let directory = self.queues.iter().fold(Directory::new(), |d, q| {
             d.queue(QueueId::new(q.id.clone()), q.name.clone())
         });
-        // The CLI does not subscribe to the transcription topic yet: `silent` says so, never "silent".
-        let transcription = Arc::new(Mutex::new(Transcription::new(
-            TranscriptionAccess::Unavailable(
-                "unavailable: this command does not read the transcription topic yet".into(),
-            ),
-        )));
+        // `silent` rules read the transcription feed; a single pass says why it cannot judge.
+        let transcription = app::transcription::for_run(
+            &self.session.api_client()?,
+            self.roster,
+            &policy,
+            self.args.once,
+            Default::default(),
+        )
+        .await;
         let mut runner = app::policy_run::open_runner(
             self.session,
             self.session.api_client()?,
@@ -229,7 +230,7 @@ impl Run<'_> {
                 policy,
                 mode,
                 directory,
-                transcription,
+                transcription: transcription.input(),
             },
         )
         .await
@@ -267,6 +268,7 @@ impl Run<'_> {
             })
             .await
             .map_err(run_error)?;
+        transcription.shutdown().await;
         eprintln!("Stopped: actions under way were finished and recorded.");
         Ok(Exit::Success)
     }

@@ -48,7 +48,14 @@ impl World {
         let topic = topic(conv_id);
         self.transcription.published += 1;
         if self.notifier.has_subscribers(&topic) {
-            self.events_delivered += self.notifier.publish(&topic, &body.to_string(), None) as u64;
+            let text = if self.faults.malformed_transcription() {
+                // The `malformed_transcription` fault: a body the SDK model refuses.
+                serde_json::json!({"conversationId": conv_id, "transcripts": [{"isFinal": "yes"}]})
+                    .to_string()
+            } else {
+                body.to_string()
+            };
+            self.events_delivered += self.notifier.publish(&topic, &text, None) as u64;
         }
     }
 

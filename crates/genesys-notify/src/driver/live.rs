@@ -14,10 +14,13 @@ use tokio::time::{Instant, MissedTickBehavior, sleep_until, timeout};
 use super::link::{Handover, Session, subscribe};
 use super::{Command, ConsumerGone, Driver, Failure, LiveEnd, PING, apply_change};
 use crate::decode::{self, Frame};
-use crate::event::{ConversationEvent, Malformed, NotifyEvent, Resync, ResyncReason};
+use crate::event::{
+    ConversationEvent, Malformed, NotifyEvent, Resync, ResyncReason, TranscriptionEvent,
+};
 use crate::handle::NotifyError;
 use crate::provision::Provisioner;
 use crate::status::{CloseReason, ConnectionStatus};
+use crate::target::WatchTarget;
 use crate::transport::{SocketMessage, Transport, TransportError};
 
 /// What a handler decided: stay live, or end the connection this way.
@@ -290,13 +293,28 @@ impl<P: Provisioner, T: Transport> Driver<P, T> {
                     tracing::trace!(%topic, "event on a topic not subscribed here");
                     return CONTINUE;
                 };
-                let event = match decode::conversation(body) {
-                    Ok(conversation) => NotifyEvent::Conversation(ConversationEvent {
-                        topic: Arc::clone(topic_arc),
-                        source: source.clone(),
-                        conversation,
-                        correlation_id,
-                    }),
+                let decoded =
+                    match source {
+                        WatchTarget::Transcription(conversation_id) => decode::transcription(body)
+                            .map(|message| {
+                                NotifyEvent::Transcription(TranscriptionEvent {
+                                    topic: Arc::clone(topic_arc),
+                                    conversation_id: conversation_id.clone(),
+                                    message,
+                                })
+                            }),
+                        WatchTarget::Queue(_) | WatchTarget::User(_) => decode::conversation(body)
+                            .map(|conversation| {
+                                NotifyEvent::Conversation(ConversationEvent {
+                                    topic: Arc::clone(topic_arc),
+                                    source: source.clone(),
+                                    conversation,
+                                    correlation_id,
+                                })
+                            }),
+                    };
+                let event = match decoded {
+                    Ok(event) => event,
                     Err(error) => {
                         tracing::warn!(%topic, %error, "malformed event skipped");
                         NotifyEvent::Malformed(Malformed {

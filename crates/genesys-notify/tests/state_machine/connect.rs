@@ -202,3 +202,52 @@ async fn retry_after_of_a_429_is_honoured() {
     let creates = prov.creates();
     assert_about(creates[1] - creates[0], Duration::from_secs(30));
 }
+
+#[tokio::test(start_paused = true)]
+async fn transcription_topics_deliver_their_messages_and_skip_malformed_ones() {
+    let prov = FakeProvisioner::new();
+    let (transport, mut ctl) = fake_transport();
+    let call = genesys_notify::WatchTarget::Transcription("c-9".into());
+    let (_handle, mut events) = spawn(config(), [q("q1"), call.clone()], prov.clone(), transport);
+    let first = until_live(&mut events).await;
+    assert!(first.targets.contains(&call), "{first:?}");
+    assert_eq!(
+        prov.replaces()[0].1,
+        vec![topic("q1"), "v2.conversations.c-9.transcription".to_owned()]
+    );
+    let server = ctl.next_socket().await;
+    let frame = |body: &str| {
+        format!(
+            r#"{{"topicName":"v2.conversations.c-9.transcription","version":"2","eventBody":{body}}}"#
+        )
+    };
+    server.send(frame(r#"{"transcripts":[{"isFinal":"yes"}]}"#));
+    server.send(frame(
+        r#"{"conversationId":"c-9","transcripts":[{"isFinal":true,"channel":"EXTERNAL",
+            "alternatives":[{"offsetMs":10,"transcript":"hello"}]}]}"#,
+    ));
+    match next(&mut events).await {
+        NotifyEvent::Malformed(bad) => {
+            assert_eq!(
+                bad.topic.as_deref(),
+                Some("v2.conversations.c-9.transcription")
+            );
+            assert_eq!(bad.error.path(), "eventBody.transcripts[0].isFinal");
+        }
+        other => panic!("expected malformed, got {other:?}"),
+    }
+    match next(&mut events).await {
+        NotifyEvent::Transcription(t) => {
+            assert_eq!(t.conversation_id.as_str(), "c-9");
+            assert_eq!(&*t.topic, "v2.conversations.c-9.transcription");
+            assert_eq!(
+                t.message.transcripts[0].alternatives[0]
+                    .transcript
+                    .as_deref(),
+                Some("hello")
+            );
+        }
+        other => panic!("expected a transcription, got {other:?}"),
+    }
+    assert_eq!(prov.creates().len(), 1, "no reconnect for a bad frame");
+}

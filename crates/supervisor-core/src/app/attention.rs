@@ -13,10 +13,7 @@ use tokio::task::JoinHandle;
 use super::{Desktop, lock};
 use crate::ipc::attention::AttentionResponse;
 use crate::ipc::error::IpcError;
-use crate::policy::{
-    AcceptedDrops, Directory, FlagTracker, Observations, Policy, Transcription,
-    TranscriptionAccess, detect,
-};
+use crate::policy::{AcceptedDrops, Directory, FlagTracker, Observations, Policy, detect};
 use crate::roster::{ChangeKind, Roster};
 
 /// The rules the panel uses when the user has no policy file: findings only (dry run), with
@@ -50,10 +47,6 @@ when = "muted"
 for = "10m"
 "#;
 
-/// Why the desktop cannot evaluate `silent` rules: it does not subscribe to transcription topics.
-const NO_TRANSCRIPTION: &str = "this app does not read the transcription topic yet, so silence \
-     cannot be measured here; run the rule with `bridgekeeper-cli policy run`";
-
 /// The rules in force, where they came from, and why a policy file was not used.
 #[derive(Debug)]
 pub(super) struct DesktopPolicy {
@@ -63,6 +56,11 @@ pub(super) struct DesktopPolicy {
 }
 
 impl DesktopPolicy {
+    /// The rules in force.
+    pub(super) fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     /// The file's rules, or the built-in ones (saying why) when there is no file or it is broken;
     /// the file is only read, never changed.
     pub(super) fn load(path: Option<&Path>) -> Self {
@@ -159,8 +157,7 @@ impl Desktop {
         let directory = queues.iter().fold(Directory::new(), |d, q| {
             d.queue(genesys_model::QueueId::new(q.id.clone()), q.name.clone())
         });
-        let transcription =
-            Transcription::new(TranscriptionAccess::Unavailable(NO_TRANSCRIPTION.into()));
+        let transcription = super::transcription::current(live.transcript.as_ref());
         let snapshot = live.roster.snapshot();
         let now = Utc::now();
         let mut flags = lock(&live.flags.flags);

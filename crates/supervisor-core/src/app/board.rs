@@ -71,10 +71,17 @@ impl Desktop {
             self.config.roster.clone(),
         );
         let flags = super::attention::FlagWatch::start(&roster);
+        let transcript = super::transcription::start_feed(
+            client,
+            &roster,
+            self.policy.policy(),
+            self.config.transcription.clone(),
+        );
         Some(Arc::new(Live {
             roster,
             actions: tokio::sync::OnceCell::new(),
             flags,
+            transcript,
         }))
     }
 

@@ -20,6 +20,7 @@ pub mod queues;
 pub mod session;
 #[cfg(test)]
 mod tests;
+pub mod transcription;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -72,6 +73,8 @@ pub struct DesktopConfig {
     pub roster: RosterConfig,
     /// Action verification tuning.
     pub actions: ActionsConfig,
+    /// The transcription feed's tuning (used only when the policy has a `silent` rule).
+    pub transcription: crate::transcription::FeedConfig,
     /// The admin-managed configuration (none by default); apply it with [`DesktopConfig::with_admin`].
     pub admin: AdminConfig,
     /// The user's policy file for the "Needs attention" panel (`<app config>/policy.toml`); the
@@ -91,6 +94,7 @@ impl DesktopConfig {
             notify: NotifyConfig::default(),
             roster: RosterConfig::default(),
             actions: ActionsConfig::default(),
+            transcription: crate::transcription::FeedConfig::default(),
             admin: AdminConfig::default(),
             policy_path: None,
         }
@@ -120,6 +124,8 @@ struct Live {
     actions: tokio::sync::OnceCell<Actions>,
     /// When mutes and holds were first seen, for the "Needs attention" rules.
     flags: attention::FlagWatch,
+    /// The live calls' transcription, when a rule of the policy is `silent`.
+    transcript: Option<crate::transcription::TranscriptFeed>,
 }
 
 /// A signed-in session and what hangs off it.

@@ -356,12 +356,24 @@ fn detect_record_into(
                     .unwrap_or(chrono::TimeDelta::MAX);
                 let alive = !call.ended && call.last_message.is_some_and(|m| now - m <= heartbeat);
                 if !alive {
-                    out.unavailable.push(unavailable(
-                        "unavailable: transcription heartbeats stopped for this call".to_owned(),
-                    ));
+                    let reason = if call.last_message.is_none() && !call.ended {
+                        "unavailable: no transcription heartbeat for this call yet (the first \
+                         can take one heartbeat interval; none at all means the call is not \
+                         transcribed)"
+                            .to_owned()
+                    } else {
+                        "unavailable: transcription heartbeats stopped for this call".to_owned()
+                    };
+                    out.unavailable.push(unavailable(reason));
                     continue;
                 }
-                let Some(since) = call.last_external_speech.or(call.started) else {
+                // Silence counts from the last outside speech, never from before the topic was
+                // followed (speech then is unknown); without either, from the first message.
+                let since = match (call.last_external_speech, call.listening_since) {
+                    (Some(spoke), Some(listening)) => Some(spoke.max(listening)),
+                    (spoke, listening) => spoke.or(listening).or(call.started),
+                };
+                let Some(since) = since else {
                     continue;
                 };
                 // Speech is known only up to now minus the delivery delay.

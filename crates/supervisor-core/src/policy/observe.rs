@@ -229,13 +229,21 @@ pub enum Channel {
     External,
     /// IVR, ACD, agents, conference parties, voicemail.
     Internal,
-    /// Both or unknown.
+    /// Both or unknown: it may be the outside side, so a final utterance on it counts as the outside
+    /// speaking (a channel the platform could not tell never makes a call look silent).
     Other,
 }
 
 /// One observation from `v2.conversations.{id}.transcription`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TranscriptEvent {
+    /// The topic is subscribed (again) from `at`: every utterance spoken from then on will be seen.
+    /// What was known before is forgotten, because a channel replays nothing after a reconnect: an
+    /// utterance lost in the gap must never make the call look silent.
+    Subscribed {
+        /// When the subscription took effect.
+        at: DateTime<Utc>,
+    },
     /// A `SESSION_ONGOING` message without transcripts (at session start and every 5 minutes).
     Heartbeat {
         /// When it arrived.
@@ -265,11 +273,14 @@ pub enum TranscriptEvent {
 /// What transcription says about one call.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallTranscript {
+    /// Since when the topic has been followed without a gap (`None` when fed without a
+    /// subscription, as in the detector's tests): silence is counted from here at the earliest.
+    pub listening_since: Option<DateTime<Utc>>,
     /// First message of the session.
     pub started: Option<DateTime<Utc>>,
     /// Last message of any kind (heartbeat or transcript): the topic is alive while this is recent.
     pub last_message: Option<DateTime<Utc>>,
-    /// Last final utterance on the EXTERNAL channel.
+    /// Last final utterance on the EXTERNAL channel (or on a channel that may be it: BOTH, UNKNOWN).
     pub last_external_speech: Option<DateTime<Utc>>,
     /// The session ended.
     pub ended: bool,
@@ -345,6 +356,12 @@ impl Transcription {
             call.last_message = Some(call.last_message.map_or(at, |m| m.max(at)));
         };
         match event {
+            TranscriptEvent::Subscribed { at } => {
+                *call = CallTranscript {
+                    listening_since: Some(at),
+                    ..CallTranscript::default()
+                };
+            }
             TranscriptEvent::Heartbeat { at } => touch(call, at),
             TranscriptEvent::Utterance {
                 at,
@@ -352,7 +369,7 @@ impl Transcription {
                 is_final,
             } => {
                 touch(call, at);
-                if is_final && channel == Channel::External {
+                if is_final && channel != Channel::Internal {
                     call.last_external_speech =
                         Some(call.last_external_speech.map_or(at, |s| s.max(at)));
                 }
@@ -373,6 +390,16 @@ impl Transcription {
     /// Forgets calls no longer on the board.
     pub fn retain(&mut self, keep: impl Fn(&ConversationId) -> bool) {
         self.calls.retain(|id, _| keep(id));
+    }
+
+    /// Forgets one call.
+    pub fn forget(&mut self, conversation: &ConversationId) {
+        self.calls.remove(conversation);
+    }
+
+    /// The calls known, with what is known of each.
+    pub fn calls(&self) -> impl Iterator<Item = (&ConversationId, &CallTranscript)> {
+        self.calls.iter()
     }
 }
 

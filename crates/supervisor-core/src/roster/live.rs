@@ -674,6 +674,8 @@ impl Driver {
                             WatchTarget::User(u) => {
                                 added.users.insert(u);
                             }
+                            // Not a board topic (the transcription feed has its own client).
+                            WatchTarget::Transcription(_) => {}
                         }
                     }
                     self.plan_sweep(at, false, added);
@@ -685,6 +687,8 @@ impl Driver {
                     self.plan_sweep(at, true, Watch::default());
                 }
             }
+            // The board subscribes no transcription topic (the feed has its own client).
+            NotifyEvent::Transcription(_) => {}
             NotifyEvent::Malformed(bad) => {
                 tracing::warn!(topic = ?bad.topic, error = %bad.error, "skipped a malformed notification");
                 self.shared

@@ -412,6 +412,59 @@ fn silent_needs_heartbeats_and_counts_the_delivery_delay() {
 }
 
 #[test]
+fn silent_counts_from_the_subscription_never_from_before_it() {
+    let board = vec![record(
+        "c1",
+        vec![party("ag", "agent"), party("ext", "external")],
+        vec![],
+    )];
+    let p = rule("silent", "2m", "");
+    let mut obs = Obs::new();
+    let c1: ConversationId = "c1".into();
+    obs.transcription
+        .observe(&c1, TranscriptEvent::Subscribed { at: t(500) });
+    // Followed, but no message yet: unavailable, with that reason.
+    let d = detect(&board, &p, &obs.view(), t(900));
+    assert!(d.findings.is_empty());
+    assert!(
+        d.unavailable[0]
+            .reason
+            .contains("no transcription heartbeat for this call yet"),
+        "{:?}",
+        d.unavailable
+    );
+    obs.transcription
+        .observe(&c1, TranscriptEvent::Heartbeat { at: t(510) });
+    // Spoken before the subscription, delivered after it: silence still counts from 500.
+    obs.transcription.observe(
+        &c1,
+        TranscriptEvent::Utterance {
+            at: t(480),
+            channel: Channel::External,
+            is_final: true,
+        },
+    );
+    assert!(found(&board, &p, &obs, 654).is_empty());
+    assert_eq!(found(&board, &p, &obs, 655), ids(&["ext"]));
+    // A channel the platform could not tell may be the outside: it counts as speech.
+    obs.transcription.observe(
+        &c1,
+        TranscriptEvent::Utterance {
+            at: t(600),
+            channel: Channel::Other,
+            is_final: true,
+        },
+    );
+    assert!(found(&board, &p, &obs, 700).is_empty());
+    // A resubscription forgets it all.
+    obs.transcription
+        .observe(&c1, TranscriptEvent::Subscribed { at: t(800) });
+    let d = detect(&board, &p, &obs.view(), t(801));
+    assert!(d.findings.is_empty());
+    assert_eq!(d.unavailable.len(), 1, "{:?}", d.unavailable);
+}
+
+#[test]
 fn silent_without_permission_or_licence_is_unavailable_not_silent() {
     let board = vec![record(
         "c1",
