@@ -1,6 +1,9 @@
 //! `policy run` without `--once`, as a service runs it: the built binary against the in-process
-//! emulator, stopped with a real SIGTERM, scraped over real HTTP. Also the figure of issue 8: the
-//! time from a leg passing its threshold to its confirmed drop.
+//! emulator, stopped with a real SIGTERM, scraped over real HTTP, through a socket drop and a
+//! token renewal. Also the figure of issue 8: the time from a leg passing its threshold to its
+//! confirmed drop.
+//!
+//! About 600 lines in one file because the runs share the follower of a running process.
 
 mod common;
 
@@ -191,6 +194,39 @@ async fn scrape(stderr: &str) -> String {
     resp.text().await.expect("body")
 }
 
+/// Starts a Support call of a customer, an agent and an external party (named `external`) now;
+/// returns the emulator's truth of it.
+fn support_call(h: &common::Harness, external: &str) -> Value {
+    let world = h.emu.world();
+    let support = world.queue_id("Support").expect("Support");
+    let agent = world
+        .users()
+        .into_iter()
+        .find(|u| u.queue_ids.contains(&support) && u.email != genesys_emulator::SUPERVISOR_EMAIL)
+        .expect("a Support agent");
+    world
+        .create_call(NewCallRequest {
+            queue_id: Some(support),
+            parties: vec![
+                PartyRequest {
+                    purpose: "customer".into(),
+                    ..PartyRequest::default()
+                },
+                PartyRequest {
+                    purpose: "agent".into(),
+                    user_id: Some(agent.id),
+                    ..PartyRequest::default()
+                },
+                PartyRequest {
+                    purpose: "external".into(),
+                    name: Some(external.into()),
+                    ..PartyRequest::default()
+                },
+            ],
+        })
+        .expect("call")
+}
+
 fn disconnects(h: &common::Harness) -> Vec<String> {
     h.emu
         .world()
@@ -361,35 +397,7 @@ async fn keyring_continuous_enforce_drops_a_leg_when_it_passes_its_threshold_and
     assert!(run.decisions().is_empty(), "an empty board: nothing to do");
 
     // A call that starts after the run did: its external leg passes 3 s during the run.
-    let world = h.emu.world();
-    let support = world.queue_id("Support").expect("Support");
-    let agent = world
-        .users()
-        .into_iter()
-        .find(|u| u.queue_ids.contains(&support) && u.email != genesys_emulator::SUPERVISOR_EMAIL)
-        .expect("a Support agent");
-    let call = world
-        .create_call(NewCallRequest {
-            queue_id: Some(support),
-            parties: vec![
-                PartyRequest {
-                    purpose: "customer".into(),
-                    name: Some("Late Caller".into()),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "agent".into(),
-                    user_id: Some(agent.id.clone()),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "external".into(),
-                    name: Some("Late Consultant".into()),
-                    ..PartyRequest::default()
-                },
-            ],
-        })
-        .expect("call");
+    let call = support_call(&h, "Late Consultant");
     let conversation = call["id"].as_str().expect("id").to_owned();
     let external = call["participants"]
         .as_array()
@@ -462,28 +470,7 @@ async fn keyring_continuous_enforce_drops_a_leg_when_it_passes_its_threshold_and
 
     // The socket drops: the roster reconnects and re-reads, and the run goes on.
     h.fault(&genesys_emulator::FaultSpec::CloseSockets {}).await;
-    let second = world
-        .create_call(NewCallRequest {
-            queue_id: world.queue_id("Support"),
-            parties: vec![
-                PartyRequest {
-                    purpose: "customer".into(),
-                    name: Some("Second Caller".into()),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "agent".into(),
-                    user_id: Some(agent.id.clone()),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "external".into(),
-                    name: Some("Second Consultant".into()),
-                    ..PartyRequest::default()
-                },
-            ],
-        })
-        .expect("second call");
+    let second = support_call(&h, "Second Consultant");
     let second_id = second["id"].as_str().expect("id").to_owned();
     run.wait("the drop on the second call, after the reconnect", || {
         run.decisions()
@@ -527,34 +514,7 @@ async fn keyring_sigterm_during_a_drop_lets_it_finish_and_be_recorded_then_exits
         e.contains("until SIGTERM or Ctrl-C")
     })
     .await;
-    let world = h.emu.world();
-    let support = world.queue_id("Support").expect("Support");
-    let agent = world
-        .users()
-        .into_iter()
-        .find(|u| u.queue_ids.contains(&support) && u.email != genesys_emulator::SUPERVISOR_EMAIL)
-        .expect("a Support agent");
-    let call = world
-        .create_call(NewCallRequest {
-            queue_id: Some(support),
-            parties: vec![
-                PartyRequest {
-                    purpose: "customer".into(),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "agent".into(),
-                    user_id: Some(agent.id.clone()),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "external".into(),
-                    name: Some("Slow Consultant".into()),
-                    ..PartyRequest::default()
-                },
-            ],
-        })
-        .expect("call");
+    let call = support_call(&h, "Slow Consultant");
     let conversation = call["id"].as_str().expect("id").to_owned();
     // The PATCH was sent (and the platform has not acted yet): stop now.
     run.wait("the PATCH", || !disconnects(&h).is_empty()).await;
@@ -620,33 +580,7 @@ async fn keyring_a_continuous_run_renews_an_expired_token_and_goes_on() {
     // Every access token expires now: the run's next request gets a 401 and must renew.
     h.fault(&genesys_emulator::FaultSpec::ExpireTokens { user_id: None })
         .await;
-    let world = h.emu.world();
-    let support = world.queue_id("Support").expect("Support");
-    let agent = world
-        .users()
-        .into_iter()
-        .find(|u| u.queue_ids.contains(&support) && u.email != genesys_emulator::SUPERVISOR_EMAIL)
-        .expect("a Support agent");
-    world
-        .create_call(NewCallRequest {
-            queue_id: Some(support),
-            parties: vec![
-                PartyRequest {
-                    purpose: "customer".into(),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "agent".into(),
-                    user_id: Some(agent.id.clone()),
-                    ..PartyRequest::default()
-                },
-                PartyRequest {
-                    purpose: "external".into(),
-                    ..PartyRequest::default()
-                },
-            ],
-        })
-        .expect("call");
+    support_call(&h, "Any Consultant");
     run.wait("the drop after the renewal", || {
         run.decisions()
             .iter()

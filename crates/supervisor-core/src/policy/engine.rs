@@ -19,7 +19,7 @@
 //! The I/O the engine needs is the [`LegActions`] trait ("re-read, then drop"), implemented for the
 //! real [`Actions`] and faked in tests.
 //!
-//! About 780 lines on purpose: the safety rules above are enforced in one decision path, read top
+//! About 860 lines on purpose: the safety rules above are enforced in one decision path, read top
 //! to bottom; splitting it would scatter the checks a reviewer must see together.
 
 use std::collections::{HashMap, HashSet};
