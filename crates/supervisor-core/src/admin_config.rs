@@ -8,6 +8,8 @@
 //! demo = false                         # offer "Try the demo organisation" (default true)
 //! allow_policy_enforcement = false     # may a policy run in "enforce" mode (default true)
 //! update_endpoint = "https://…/latest.json"  # where updates are looked for (default: none, off)
+//! token_store = "kernel-keyring"       # where bridgekeeper-cli keeps sessions: "os-keyring" (default),
+//!                                      # "kernel-keyring" (a server without a Secret Service) or "auto"
 //! ```
 //!
 //! A field set in the system-wide file wins over the user's and is **locked**: the app shows it but
@@ -15,6 +17,7 @@
 //! a value out of range) is ignored as a whole, never rewritten, and reported as a
 //! [`ConfigProblem`] that names the file, the line and the field, so the app can still start and say
 //! exactly what to fix. This module is Tauri-free; the desktop app and the CLI both read it.
+//! (Just over 600 lines: each field's parse, merge and message sit together; tests are beside it.)
 
 use std::fmt;
 use std::ops::Range;
@@ -26,6 +29,7 @@ use toml::Spanned;
 use url::Url;
 
 use crate::auth::DEFAULT_REDIRECT_PORT;
+use crate::token_store::TokenStoreChoice;
 
 /// Overrides the system-wide file's location (tests, and admins trying a file out); empty means none.
 pub const SYSTEM_CONFIG_ENV: &str = "BRIDGEKEEPER_SYSTEM_CONFIG";
@@ -53,17 +57,20 @@ pub enum Field {
     AllowPolicyEnforcement,
     /// `update_endpoint`
     UpdateEndpoint,
+    /// `token_store`
+    TokenStore,
 }
 
 impl Field {
     /// Every field, in the documented order.
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 7] = [
         Self::Region,
         Self::ClientId,
         Self::LoopbackPort,
         Self::Demo,
         Self::AllowPolicyEnforcement,
         Self::UpdateEndpoint,
+        Self::TokenStore,
     ];
 
     /// The key as written in the file.
@@ -75,6 +82,7 @@ impl Field {
             Self::Demo => "demo",
             Self::AllowPolicyEnforcement => "allow_policy_enforcement",
             Self::UpdateEndpoint => "update_endpoint",
+            Self::TokenStore => "token_store",
         }
     }
 }
@@ -124,6 +132,8 @@ pub struct ConfigLayer {
     pub allow_policy_enforcement: Option<bool>,
     /// The updater's endpoint (the `latest.json` URL, Tauri placeholders allowed).
     pub update_endpoint: Option<String>,
+    /// Where the CLI keeps sessions (the OS keyring, the kernel keyring, or whichever works).
+    pub token_store: Option<TokenStoreChoice>,
 }
 
 impl ConfigLayer {
@@ -136,6 +146,7 @@ impl ConfigLayer {
             Field::Demo => self.demo.is_some(),
             Field::AllowPolicyEnforcement => self.allow_policy_enforcement.is_some(),
             Field::UpdateEndpoint => self.update_endpoint.is_some(),
+            Field::TokenStore => self.token_store.is_some(),
         }
     }
 
@@ -397,6 +408,14 @@ impl AdminConfig {
             .or(self.user.update_endpoint.as_deref())
     }
 
+    /// Where the CLI keeps sessions (default: the OS keyring).
+    pub fn token_store(&self) -> TokenStoreChoice {
+        self.system
+            .token_store
+            .or(self.user.token_store)
+            .unwrap_or_default()
+    }
+
     /// The system-wide file's path, for "set by your administrator in …".
     pub fn system_path(&self) -> Option<&Path> {
         self.locations.system.as_deref()
@@ -467,6 +486,7 @@ struct RawLayer {
     demo: Option<Spanned<bool>>,
     allow_policy_enforcement: Option<Spanned<bool>>,
     update_endpoint: Option<Spanned<String>>,
+    token_store: Option<Spanned<String>>,
 }
 
 impl RawLayer {
@@ -539,6 +559,17 @@ impl RawLayer {
                     endpoint.span(),
                     Field::UpdateEndpoint,
                     message,
+                )),
+            }
+        }
+        if let Some(store) = self.token_store {
+            match store.get_ref().parse::<TokenStoreChoice>() {
+                Ok(choice) => layer.token_store = Some(choice),
+                Err(message) => errors.push(ParseError::at(
+                    text,
+                    store.span(),
+                    Field::TokenStore,
+                    format!("{message}; a sign-in is never kept in a file"),
                 )),
             }
         }

@@ -3,4 +3,4 @@
 /**
  * A setting of the configuration file, as the UI names it.
  */
-export type ConfigField = "region" | "clientId" | "loopbackPort" | "demo" | "allowPolicyEnforcement" | "updateEndpoint";
+export type ConfigField = "region" | "clientId" | "loopbackPort" | "demo" | "allowPolicyEnforcement" | "updateEndpoint" | "tokenStore";

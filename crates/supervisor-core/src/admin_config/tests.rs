@@ -13,9 +13,11 @@ fn parses_every_field() {
     let layer = ConfigLayer::parse(
             "# fleet settings\nregion = \"eu_west_1\"\nclient_id = \" abc-123 \"\nloopback_port = 9000\n\
              demo = false\nallow_policy_enforcement = false\n\
-             update_endpoint = \"https://updates.example.com/{{target}}/latest.json\"\n",
+             update_endpoint = \"https://updates.example.com/{{target}}/latest.json\"\n\
+             token_store = \"kernel-keyring\"\n",
         )
         .expect("valid");
+    assert_eq!(layer.token_store, Some(TokenStoreChoice::KernelKeyring));
     assert_eq!(layer.region, Some(Region::EuWest1));
     assert_eq!(layer.client_id.as_deref(), Some("abc-123"));
     assert_eq!(layer.loopback_port, Some(9000));
@@ -246,4 +248,24 @@ fn locations_follow_the_platform() {
     if let Some(user) = user_config_path() {
         assert!(user.ends_with(Path::new(USER_CONFIG_FOLDER).join(CONFIG_FILE_NAME)));
     }
+}
+
+#[test]
+fn token_store_is_a_known_store_and_the_system_file_wins() {
+    let e = parse_err("token_store = \"plaintext\"\n");
+    assert_eq!(e.line, 1);
+    assert_eq!(e.field.as_deref(), Some("token_store"));
+    assert!(e.message.contains("kernel-keyring"), "{}", e.message);
+    assert!(e.message.contains("never kept in a file"), "{}", e.message);
+    assert_eq!(
+        AdminConfig::default().token_store(),
+        TokenStoreChoice::OsKeyring
+    );
+    let system = ConfigLayer::parse("token_store = \"kernel-keyring\"").expect("system");
+    let user = ConfigLayer::parse("token_store = \"auto\"").expect("user");
+    let config = AdminConfig::from_layers(system, user.clone());
+    assert_eq!(config.token_store(), TokenStoreChoice::KernelKeyring);
+    assert!(config.is_locked(Field::TokenStore));
+    let config = AdminConfig::from_layers(ConfigLayer::default(), user);
+    assert_eq!(config.token_store(), TokenStoreChoice::Auto);
 }

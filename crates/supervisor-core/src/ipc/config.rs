@@ -23,6 +23,8 @@ pub enum ConfigField {
     AllowPolicyEnforcement,
     /// `update_endpoint`
     UpdateEndpoint,
+    /// `token_store` (read by the CLI; the desktop always uses the system keyring)
+    TokenStore,
 }
 
 impl From<admin_config::Field> for ConfigField {
@@ -35,6 +37,7 @@ impl From<admin_config::Field> for ConfigField {
             F::Demo => Self::Demo,
             F::AllowPolicyEnforcement => Self::AllowPolicyEnforcement,
             F::UpdateEndpoint => Self::UpdateEndpoint,
+            F::TokenStore => Self::TokenStore,
         }
     }
 }

@@ -206,7 +206,9 @@ impl From<genesys_client::Error> for IpcError {
 impl From<TokenStoreError> for IpcError {
     fn from(error: TokenStoreError) -> Self {
         let code = match &error {
-            TokenStoreError::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,
+            TokenStoreError::KeyringUnavailable { .. }
+            | TokenStoreError::KernelKeyringUnavailable { .. }
+            | TokenStoreError::NoTokenStore { .. } => ErrorCode::KeyringUnavailable,
             TokenStoreError::InvalidKey { .. } => ErrorCode::InvalidArgument,
             _ => ErrorCode::Internal,
         };

@@ -10,6 +10,9 @@ use super::{AccountKey, StoredSession, TokenStore, TokenStoreError};
 /// Service name of every Bridgekeeper keyring entry (one entry per [`AccountKey`]).
 pub const KEYRING_SERVICE: &str = "io.bridgekeeper.desktop";
 
+/// The account name [`KeyringStore::probe`] looks up; never written.
+const PROBE_ACCOUNT: &str = "bridgekeeper-probe";
+
 /// Current layout of the JSON kept in the keyring entry's secret.
 const DTO_VERSION: u32 = 1;
 
@@ -23,6 +26,21 @@ impl KeyringStore {
     /// A store over the platform's native keyring, service [`KEYRING_SERVICE`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Asks the keyring for an entry that does not exist, to learn whether a keyring answers at
+    /// all ([`TokenStoreError::KeyringUnavailable`] when none does); used by `auto`.
+    pub fn probe(&self) -> Result<(), TokenStoreError> {
+        let entry =
+            keyring::Entry::new(KEYRING_SERVICE, PROBE_ACCOUNT).map_err(map_keyring_error)?;
+        match entry.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => match map_keyring_error(e) {
+                unavailable @ TokenStoreError::KeyringUnavailable { .. } => Err(unavailable),
+                // It answered (a locked item, an odd entry): a keyring is there.
+                _ => Ok(()),
+            },
+        }
     }
 
     fn entry(&self, key: &AccountKey) -> Result<keyring::Entry, TokenStoreError> {
@@ -89,8 +107,9 @@ impl SessionDto {
     }
 }
 
-/// Parses an entry's secret; the error never quotes the content (serde messages can).
-fn decode(raw: &str) -> Result<StoredSession, TokenStoreError> {
+/// Parses an entry's secret; the error never quotes the content (serde messages can). Shared with
+/// the kernel keyring backend, which keeps the same JSON.
+pub(super) fn decode(raw: &str) -> Result<StoredSession, TokenStoreError> {
     let dto: SessionDto = serde_json::from_str(raw).map_err(|e| TokenStoreError::Corrupt {
         reason: format!(
             "not a Bridgekeeper session ({:?} error at line {}, column {})",
@@ -102,7 +121,8 @@ fn decode(raw: &str) -> Result<StoredSession, TokenStoreError> {
     dto.into_session()
 }
 
-fn encode(session: &StoredSession) -> Result<String, TokenStoreError> {
+/// The JSON kept in an entry (the same layout in every backend).
+pub(super) fn encode(session: &StoredSession) -> Result<String, TokenStoreError> {
     serde_json::to_string(&SessionDto::from_session(session)).map_err(|e| {
         TokenStoreError::Corrupt {
             reason: format!("could not encode the session ({:?})", e.classify()),

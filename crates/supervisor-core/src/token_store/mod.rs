@@ -1,8 +1,12 @@
-//! Where a signed-in session is kept between runs: the OS keyring in the app, memory in tests.
+//! Where a signed-in session is kept between runs: the OS keyring in the app, the Linux kernel
+//! keyring on a server without a Secret Service (`choice.rs` picks), memory in tests. Never a file.
 //!
 //! The store is an injected trait (not the process-global keyring override) so tests can run in
 //! parallel and the app can swap backends without touching the sign-in flow.
 
+mod choice;
+#[cfg(target_os = "linux")]
+mod kernel_keyring;
 mod keyring_store;
 mod memory;
 mod secret;
@@ -12,6 +16,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use genesys_model::{AccessToken, ClientSecret, RefreshToken};
 
+pub use choice::{OpenedStore, TOKEN_STORE_VALUES, TokenStoreChoice, TokenStoreKind, open_store};
+#[cfg(target_os = "linux")]
+pub use kernel_keyring::KernelKeyringStore;
 pub use keyring_store::{KEYRING_SERVICE, KeyringStore};
 pub use memory::MemoryStore;
 pub use secret::Secret;
@@ -86,11 +93,37 @@ pub enum TokenStoreError {
          operating system's keyring. On Linux, install and run a Secret Service provider such as \
          GNOME Keyring (package gnome-keyring) or KWallet, and make sure it is unlocked in your \
          desktop session; on Windows use Credential Manager, on macOS unlock the login Keychain. \
-         Then sign in again."
+         Then sign in again. On a Linux server without a desktop session, keep it in the kernel \
+         keyring instead: token_store = \"kernel-keyring\" in config.toml, or --token-store \
+         kernel-keyring (docs/SERVICE.md)."
     )]
     KeyringUnavailable {
         /// The platform's own reason, e.g. "Secret Service: no result found".
         reason: String,
+    },
+    /// The kernel keyring was chosen but cannot be used here.
+    #[error(
+        "The kernel keyring is unavailable ({reason}). It was chosen as the token store \
+         (token_store = \"kernel-keyring\" or --token-store); allow the keyctl system calls, or \
+         use the system keyring (a Secret Service such as gnome-keyring) instead. Bridgekeeper \
+         never keeps a sign-in in a file."
+    )]
+    KernelKeyringUnavailable {
+        /// What the kernel answered, in words.
+        reason: String,
+    },
+    /// `auto` found neither store usable.
+    #[error(
+        "No secure place to keep the sign-in: the system keyring is unavailable ({os_keyring}) \
+         and so is the kernel keyring ({kernel_keyring}). Start a Secret Service (gnome-keyring) \
+         in this session, or allow the keyctl system calls; Bridgekeeper never keeps a sign-in \
+         in a file."
+    )]
+    NoTokenStore {
+        /// Why the OS keyring did not answer.
+        os_keyring: String,
+        /// Why the kernel keyring did not work.
+        kernel_keyring: String,
     },
     /// The keyring answered but refused or failed the operation.
     #[error("keyring error: {detail}")]
