@@ -546,3 +546,82 @@ async fn keyring_real_sign_in_stores_and_sign_out_removes_the_entry() {
         "entry removed"
     );
 }
+
+/// The headless sign-in: the browser's redirect never reaches the listener; its address is pasted.
+async fn sign_in_by_paste(
+    org: &Org,
+    cfg: SignInConfig,
+    registered_secret: &str,
+    store: Arc<dyn TokenStore>,
+) -> Result<Session, AuthError> {
+    let client_id = cfg.client_id.clone();
+    let sign_in = SignIn::start(cfg, store).await.expect("start");
+    org.register(&client_id, Some(registered_secret), sign_in.redirect_uri())
+        .await;
+    let url = sign_in.authorize_url().clone();
+    assert!(
+        url.query_pairs().all(|(k, _)| k != "code_challenge"),
+        "no PKCE on the confidential code grant"
+    );
+    let check = sign_in.paste_check();
+    let redirect = org.authorize(&url).await;
+    // A paste of another sign-in's redirect is refused; this one's is taken.
+    let foreign = with_state(&redirect, "another-sign-in");
+    assert!(matches!(
+        check.check(foreign.as_str()),
+        supervisor_core::auth::Pasted::Unusable(_)
+    ));
+    let pasted = async move {
+        match check.check(redirect.as_str()) {
+            supervisor_core::auth::Pasted::Code(code) => Ok(code),
+            other => panic!("the redirect should carry a code: {other:?}"),
+        }
+    };
+    sign_in.finish_or(pasted).await
+}
+
+#[tokio::test]
+async fn confidential_sign_in_by_paste_completes_and_a_wrong_secret_is_client_rejected() {
+    let org = org(Duration::from_secs(3600)).await;
+    let store = Arc::new(MemoryStore::new());
+
+    let client_id = unique("wrong-secret");
+    let err = sign_in_by_paste(
+        &org,
+        org.config(&client_id, Some("not-the-secret")),
+        SECRET,
+        store.clone(),
+    )
+    .await
+    .expect_err("a wrong secret is refused");
+    match &err {
+        AuthError::ClientRejected {
+            client_id: id,
+            source,
+        } => {
+            assert_eq!(id, &client_id);
+            assert_eq!(source.kind(), ErrorKind::OAuth, "{source}");
+        }
+        other => panic!("expected ClientRejected, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("invalid_client") && text.contains("secret is wrong"),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-secret"), "{text}");
+    assert!(store.is_empty(), "nothing is stored after a refusal");
+
+    let client_id = unique("paste");
+    let session = sign_in_by_paste(
+        &org,
+        org.config(&client_id, Some(SECRET)),
+        SECRET,
+        store.clone(),
+    )
+    .await
+    .expect("signed in by paste");
+    assert!(session.is_renewable());
+    assert_eq!(session.user().id, org.supervisor_id());
+    assert_eq!(store.len(), 1);
+}

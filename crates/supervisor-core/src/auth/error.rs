@@ -49,6 +49,21 @@ pub enum AuthError {
     /// The token endpoint refused the code or could not be reached.
     #[error("the sign-in could not be completed: {0}")]
     TokenRequest(#[source] genesys_client::Error),
+    /// The token endpoint refused the confidential client's credentials (`invalid_client`): a
+    /// wrong secret, or a client id that is not a confidential client of this organisation.
+    #[error(
+        "Genesys Cloud refused the OAuth client's credentials (invalid_client): the client secret \
+         is wrong, or client {client_id} is not a confidential client (grant type Code \
+         Authorization) of this organisation. Check both in Admin > Integrations > OAuth, then \
+         sign in again"
+    )]
+    ClientRejected {
+        /// The client id that was refused (not secret).
+        client_id: String,
+        /// The token endpoint's answer.
+        #[source]
+        source: genesys_client::Error,
+    },
     /// The access token expired or was revoked and cannot be renewed: the user must sign in again.
     #[error("your session has expired; sign in again")]
     SessionExpired,

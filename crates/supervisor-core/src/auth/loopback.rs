@@ -117,7 +117,19 @@ impl LoopbackListener {
     /// [`AuthError::AuthorizationDenied`]; the configured timeout ends it with
     /// [`AuthError::CallbackTimeout`]. The listener is closed when this returns.
     pub async fn wait_for_code(self, expected_state: &str) -> Result<Secret, AuthError> {
+        self.wait_for_code_or(expected_state, std::future::pending())
+            .await
+    }
+
+    /// [`LoopbackListener::wait_for_code`], ended early by `other` when it finishes first: the
+    /// headless sign-in, where the code may instead come from an address the user pastes.
+    pub async fn wait_for_code_or(
+        self,
+        expected_state: &str,
+        other: impl std::future::Future<Output = Result<Secret, AuthError>>,
+    ) -> Result<Secret, AuthError> {
         let deadline = Instant::now() + self.timeout;
+        tokio::pin!(other);
         let ctx = Arc::new(Ctx {
             expected_state: expected_state.to_owned(),
             path: self.path.clone(),
@@ -131,6 +143,7 @@ impl LoopbackListener {
                 () = tokio::time::sleep_until(deadline) => {
                     return Err(AuthError::CallbackTimeout { waited: self.timeout });
                 }
+                outcome = &mut other => return outcome,
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         if connections.len() >= MAX_CONNECTIONS {
@@ -153,6 +166,78 @@ impl LoopbackListener {
                 }
             }
         }
+    }
+}
+
+/// What an address pasted by the user (headless sign-in) amounts to.
+#[derive(Debug)]
+pub enum Pasted {
+    /// The redirect of this sign-in, with its authorization code.
+    Code(Secret),
+    /// The redirect of this sign-in, carrying the login page's refusal.
+    Denied(AuthError),
+    /// Not this sign-in's redirect; the reason says what to paste instead.
+    Unusable(String),
+}
+
+/// Checks an address copied from the browser's address bar after the login page redirected it to
+/// `redirect_uri` (which could not be reached from that browser), by the listener's rules: the
+/// same port and path, this sign-in's `state`, then a code or an OAuth error. Never echoes the
+/// pasted text (it holds the code).
+pub fn check_pasted(pasted: &str, redirect_uri: &str, expected_state: &str) -> Pasted {
+    let unusable = |why: &str| Pasted::Unusable(why.to_owned());
+    let (Ok(got), Ok(want)) = (
+        url::Url::parse(pasted.trim()),
+        url::Url::parse(redirect_uri),
+    ) else {
+        return unusable(
+            "that is not an address; copy the whole address from the browser's address bar \
+             (it starts with http://localhost)",
+        );
+    };
+    let loopback = |u: &url::Url| matches!(u.host_str(), Some("localhost" | "127.0.0.1"));
+    if got.scheme() != want.scheme()
+        || !loopback(&got)
+        || got.port_or_known_default() != want.port_or_known_default()
+        || got.path() != want.path()
+    {
+        return Pasted::Unusable(format!(
+            "that address is not the redirect of this sign-in; after signing in, the browser \
+             goes to {redirect_uri}?code=… (a page that may not load): copy that address"
+        ));
+    }
+    let mut state = None;
+    let mut code = None;
+    let mut error = None;
+    let mut description = None;
+    for (k, v) in got.query_pairs() {
+        let slot = match k.as_ref() {
+            "state" => &mut state,
+            "code" => &mut code,
+            "error" => &mut error,
+            "error_description" => &mut description,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return unusable("that address repeats a parameter; copy it again");
+        }
+        *slot = Some(v.into_owned());
+    }
+    let state_ok = state
+        .as_deref()
+        .is_some_and(|st| constant_time_eq(st.as_bytes(), expected_state.as_bytes()));
+    if !state_ok {
+        return unusable(
+            "that address belongs to another sign-in (its state does not match); use the \
+             address printed by this command",
+        );
+    }
+    if let Some(error) = error {
+        return Pasted::Denied(AuthError::AuthorizationDenied { error, description });
+    }
+    match code.filter(|c| !c.is_empty()) {
+        Some(code) => Pasted::Code(Secret::new(code)),
+        None => unusable("that address has no authorization code; copy the whole address"),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Sign-in: PKCE through the system browser and a loopback redirect, sessions that refresh when
-//! they can and say "sign in again" when they cannot.
+//! Sign-in: PKCE through the system browser and a loopback redirect (or, headless, an address the
+//! user pastes back), sessions that refresh when they can and say "sign in again" when they cannot.
 
 mod environment;
 mod error;
@@ -13,9 +13,9 @@ pub use environment::{
 pub use error::AuthError;
 pub use loopback::{
     DEFAULT_CALLBACK_TIMEOUT, DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_PORT, LoopbackConfig,
-    LoopbackListener,
+    LoopbackListener, Pasted, check_pasted,
 };
 pub use session::{
     DEFAULT_REFRESH_MARGIN, Lifecycle, Session, SessionOptions, SessionStatus, SessionUser,
 };
-pub use sign_in::{SignIn, SignInConfig};
+pub use sign_in::{PasteCheck, SignIn, SignInConfig};

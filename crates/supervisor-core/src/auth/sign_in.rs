@@ -12,9 +12,9 @@ use url::Url;
 
 use super::environment::{check_allowed, environment_label};
 use super::error::AuthError;
-use super::loopback::{LoopbackConfig, LoopbackListener};
+use super::loopback::{LoopbackConfig, LoopbackListener, Pasted, check_pasted};
 use super::session::{Session, SessionOptions, expiry_from};
-use crate::token_store::{AccountKey, StoredSession, TokenStore};
+use crate::token_store::{AccountKey, Secret, StoredSession, TokenStore};
 
 /// What to sign in to and with which OAuth client.
 #[derive(Clone, Debug)]
@@ -147,10 +147,31 @@ impl SignIn {
         &self.redirect_uri
     }
 
+    /// Checks addresses the user pastes for this sign-in (see [`SignIn::finish_or`]).
+    pub fn paste_check(&self) -> PasteCheck {
+        PasteCheck {
+            redirect_uri: self.redirect_uri.clone(),
+            state: self.state.clone(),
+        }
+    }
+
     /// Waits for the browser, exchanges the code, reads the user profile, stores the session and
     /// returns it. The listener serves one successful callback and is then closed.
     pub async fn finish(self) -> Result<Session, AuthError> {
-        let code = self.listener.wait_for_code(self.state.as_str()).await?;
+        self.finish_or(std::future::pending()).await
+    }
+
+    /// [`SignIn::finish`] where the code may also come from `pasted` (a headless sign-in: the
+    /// browser runs elsewhere and the user pastes the address it was redirected to, checked with
+    /// [`SignIn::paste_check`]); whichever comes first is used.
+    pub async fn finish_or(
+        self,
+        pasted: impl std::future::Future<Output = Result<Secret, AuthError>>,
+    ) -> Result<Session, AuthError> {
+        let code = self
+            .listener
+            .wait_for_code_or(self.state.as_str(), pasted)
+            .await?;
         let cfg = &self.config;
         let tokens = match &cfg.client_secret {
             None => {
@@ -170,7 +191,21 @@ impl SignIn {
                     .await
             }
         }
-        .map_err(AuthError::TokenRequest)?;
+        .map_err(|e| {
+            let invalid_client = e
+                .oauth_error()
+                .and_then(|o| o.error.as_deref())
+                .is_some_and(|code| code == "invalid_client");
+            if invalid_client {
+                tracing::warn!(client_id = %cfg.client_id, "the token endpoint refused the client credentials");
+                AuthError::ClientRejected {
+                    client_id: cfg.client_id.clone(),
+                    source: e,
+                }
+            } else {
+                AuthError::TokenRequest(e)
+            }
+        })?;
         let expires_at = expiry_from(tokens.expires_in);
 
         let profile = Client::builder(cfg.environment.clone())
@@ -208,6 +243,29 @@ impl SignIn {
             self.store,
             cfg.session.clone(),
         )
+    }
+}
+
+/// Checks a pasted redirect address against one sign-in's redirect URI and `state`.
+#[derive(Clone)]
+pub struct PasteCheck {
+    redirect_uri: String,
+    state: OAuthState,
+}
+
+impl std::fmt::Debug for PasteCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasteCheck")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PasteCheck {
+    /// The code of this sign-in's redirect, the login page's refusal, or why the text is not
+    /// this sign-in's redirect (then the user pastes again).
+    pub fn check(&self, pasted: &str) -> Pasted {
+        check_pasted(pasted, &self.redirect_uri, self.state.as_str())
     }
 }
 

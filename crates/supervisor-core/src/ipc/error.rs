@@ -244,6 +244,7 @@ impl From<AuthError> for IpcError {
                     AuthError::PortInUse { .. } => ErrorCode::PortInUse,
                     AuthError::CallbackTimeout { .. }
                     | AuthError::AuthorizationDenied { .. }
+                    | AuthError::ClientRejected { .. }
                     | AuthError::Profile(_)
                     | AuthError::Listener { .. } => ErrorCode::SignInFailed,
                     AuthError::SessionExpired => ErrorCode::SessionExpired,

@@ -112,3 +112,56 @@ fn html_is_escaped() {
         "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
     );
 }
+
+#[test]
+fn pasted_redirects_are_checked_like_callbacks() {
+    let uri = "http://localhost:8765/oauth/callback";
+    let state = "s".repeat(32);
+    let ok = format!("  {uri}?code=the-code&state={state}\n");
+    match check_pasted(&ok, uri, &state) {
+        Pasted::Code(code) => assert_eq!(code.expose(), "the-code"),
+        other => panic!("expected a code, got {other:?}"),
+    }
+    // 127.0.0.1 for localhost is the same listener.
+    let numeric = format!("http://127.0.0.1:8765/oauth/callback?state={state}&code=c2");
+    assert!(matches!(
+        check_pasted(&numeric, uri, &state),
+        Pasted::Code(_)
+    ));
+    let denied = format!("{uri}?error=access_denied&error_description=No+thanks&state={state}");
+    match check_pasted(&denied, uri, &state) {
+        Pasted::Denied(AuthError::AuthorizationDenied { error, description }) => {
+            assert_eq!(error, "access_denied");
+            assert_eq!(description.as_deref(), Some("No thanks"));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    for (bad, why) in [
+        ("the-code".to_owned(), "not an address"),
+        (format!("{uri}?code=c&state=wrong"), "another sign-in"),
+        (format!("{uri}?state={state}"), "no authorization code"),
+        (
+            format!("http://localhost:9999/oauth/callback?code=c&state={state}"),
+            "not the redirect",
+        ),
+        (
+            format!("http://evil.example:8765/oauth/callback?code=c&state={state}"),
+            "not the redirect",
+        ),
+        (
+            format!("{uri}?code=c&code=d&state={state}"),
+            "repeats a parameter",
+        ),
+    ] {
+        match check_pasted(&bad, uri, &state) {
+            Pasted::Unusable(reason) => {
+                assert!(reason.contains(why), "{bad}: {reason}");
+                assert!(
+                    !reason.contains("code=c&"),
+                    "never echoes the paste: {reason}"
+                );
+            }
+            other => panic!("{bad}: expected unusable, got {other:?}"),
+        }
+    }
+}
