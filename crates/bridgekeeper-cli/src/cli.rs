@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use supervisor_core::token_store::TokenStoreChoice;
 
 /// Bridgekeeper for operations staff and scripts: the desktop app's core on the command line.
 #[derive(Debug, Parser)]
@@ -63,14 +64,32 @@ pub struct GlobalArgs {
     /// (default: the OS app-data folder io.bridgekeeper.desktop).
     #[arg(long, global = true, env = "BRIDGEKEEPER_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Where sessions are kept: os-keyring (Secret Service, Keychain, Credential Manager),
+    /// kernel-keyring (Linux, for a server without a Secret Service) or auto (the first that
+    /// works, named in the output). Default: the configuration's `token_store`, else os-keyring.
+    /// Never a file.
+    #[arg(
+        long,
+        global = true,
+        env = "BRIDGEKEEPER_TOKEN_STORE",
+        value_name = "STORE",
+        value_parser = parse_token_store
+    )]
+    pub token_store: Option<TokenStoreChoice>,
+}
+
+fn parse_token_store(text: &str) -> Result<TokenStoreChoice, String> {
+    text.parse()
 }
 
 /// The commands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
-    /// Sign in through the browser (PKCE, or a confidential client's secret read from stdin).
+    /// Sign in through the browser (PKCE, or a confidential client with its secret); `--service`
+    /// signs a headless service in once.
     Login(LoginArgs),
-    /// Revoke the session's token and remove it from the keyring.
+    /// Revoke the session's token and remove it from the token store.
     Logout,
     /// Show the signed-in user, the environment and whether drops are permitted.
     Whoami,
@@ -113,6 +132,19 @@ pub struct LoginArgs {
     /// keyring, never on disk in the clear).
     #[arg(long)]
     pub client_secret_stdin: bool,
+
+    /// Read a confidential client's secret from the first line of this file, e.g. a systemd
+    /// credential ($CREDENTIALS_DIRECTORY/NAME) or an inherited descriptor (/dev/fd/3).
+    #[arg(long, value_name = "PATH", conflicts_with = "client_secret_stdin")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// Sign in once for a service (a headless `policy run`): a confidential client whose secret
+    /// comes from the environment variable BRIDGEKEEPER_CLIENT_SECRET, --client-secret-file or
+    /// --client-secret-stdin (never the command line). Opens no browser: open the printed
+    /// address anywhere, then either reach this machine's redirect port (ssh -L) or paste the
+    /// address the browser was sent to back here. Later commands renew the session themselves.
+    #[arg(long)]
+    pub service: bool,
 
     /// Pre-fill the login page with this account (email, or email:orgName).
     #[arg(long, value_name = "HINT")]
@@ -223,6 +255,41 @@ mod tests {
         assert_eq!(login.redirect_port, 0);
         assert!(login.client_secret_stdin);
         assert!(parse(&["login", "--redirect-port", "70000"]).is_err());
+
+        let cli = parse(&[
+            "login",
+            "--service",
+            "--client-secret-file",
+            "/run/credentials/bk/secret",
+            "--token-store",
+            "kernel-keyring",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.global.token_store,
+            Some(supervisor_core::token_store::TokenStoreChoice::KernelKeyring)
+        );
+        let Command::Login(login) = cli.command else {
+            panic!("not login")
+        };
+        assert!(login.service && !login.client_secret_stdin);
+        assert_eq!(
+            login.client_secret_file.as_deref(),
+            Some(std::path::Path::new("/run/credentials/bk/secret"))
+        );
+        // One source of the secret; no way to give the secret itself as an argument.
+        assert!(
+            parse(&[
+                "login",
+                "--client-secret-stdin",
+                "--client-secret-file",
+                "f"
+            ])
+            .is_err()
+        );
+        assert!(parse(&["login", "--client-secret", "s"]).is_err());
+        let err = parse(&["whoami", "--token-store", "plaintext-file"]).expect_err("no file store");
+        assert!(err.to_string().contains("kernel-keyring"), "{err}");
     }
 
     #[test]

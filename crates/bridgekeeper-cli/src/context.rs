@@ -7,7 +7,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use genesys_client::Environment;
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use supervisor_core::app;
 use supervisor_core::auth::{
     AuthError, EnvironmentChoiceError, Session, choose_environment, environment_choice,
 };
-use supervisor_core::token_store::{KeyringStore, TokenStore};
+use supervisor_core::token_store::{OpenedStore, TokenStore, TokenStoreKind, open_store};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
@@ -88,23 +88,52 @@ pub struct Context {
     pub global: GlobalArgs,
     /// Where output goes.
     pub printer: Printer,
-    store: Arc<dyn TokenStore>,
+    /// Opened on first use (commands that need no session never touch a keyring).
+    store: OnceLock<OpenedStore>,
+    /// The one session of this run: every part of a command shares it, so a refresh (which may
+    /// hand out a new refresh token and void the old one) is done once, not by two copies.
+    session: tokio::sync::OnceCell<Session>,
 }
 
 impl Context {
-    /// A context over the OS keyring.
+    /// A context; the token store is `--token-store`, else the configuration's `token_store`.
     pub fn new(global: GlobalArgs) -> Self {
         let printer = Printer::new(global.json);
         Self {
             global,
             printer,
-            store: Arc::new(KeyringStore::new()),
+            store: OnceLock::new(),
+            session: tokio::sync::OnceCell::new(),
         }
     }
 
-    /// The token store (the OS keyring).
-    pub fn store(&self) -> Arc<dyn TokenStore> {
-        Arc::clone(&self.store)
+    /// The token store chosen by `--token-store` or the configuration. When `auto` passed over
+    /// the system keyring, stderr says so and why (a fallback is never silent).
+    pub fn store(&self) -> Result<Arc<dyn TokenStore>, CliError> {
+        Ok(Arc::clone(&self.opened_store()?.store))
+    }
+
+    /// Which store holds the sessions (for "your session is in …").
+    pub fn store_kind(&self) -> Result<TokenStoreKind, CliError> {
+        Ok(self.opened_store()?.kind)
+    }
+
+    fn opened_store(&self) -> Result<&OpenedStore, CliError> {
+        if let Some(opened) = self.store.get() {
+            return Ok(opened);
+        }
+        let choice = self
+            .global
+            .token_store
+            .unwrap_or_else(|| AdminConfig::load().token_store());
+        let opened = open_store(choice)?;
+        if let Some(reason) = &opened.fallback_reason {
+            eprintln!(
+                "note: no system keyring answered ({reason}); using {} (token store \"auto\")",
+                opened.kind.describe()
+            );
+        }
+        Ok(self.store.get_or_init(|| opened))
     }
 
     /// `--data-dir`, else `<OS app-data>/io.bridgekeeper.desktop`.
@@ -173,15 +202,21 @@ impl Context {
         Ok((environment, client_id))
     }
 
-    /// Resumes the stored session of [`Context::account`] from the keyring.
+    /// Resumes the stored session of [`Context::account`] from the token store, once per run
+    /// (later calls share it).
     pub async fn session(&self) -> Result<Session, CliError> {
-        let (environment, client_id) = self.account()?;
-        app::session::resume(&environment, &client_id, self.store())
-            .await
-            .map_err(|e| match e {
-                AuthError::NotSignedIn => CliError::not_signed_in(),
-                other => other.into(),
+        self.session
+            .get_or_try_init(|| async {
+                let (environment, client_id) = self.account()?;
+                app::session::resume(&environment, &client_id, self.store()?)
+                    .await
+                    .map_err(|e| match e {
+                        AuthError::NotSignedIn => CliError::not_signed_in(),
+                        other => other.into(),
+                    })
             })
+            .await
+            .cloned()
     }
 
     fn account_file(&self) -> Result<PathBuf, CliError> {
@@ -277,6 +312,7 @@ mod tests {
             json: false,
             audit_file: None,
             data_dir: Some(dir.path().to_path_buf()),
+            token_store: None,
         };
         let ctx = Context::new(global.clone());
         assert!(ctx.remembered().expect("read").is_none());

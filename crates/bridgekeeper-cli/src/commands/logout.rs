@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use supervisor_core::auth::{AuthError, environment_label};
-use supervisor_core::token_store::AccountKey;
+use supervisor_core::token_store::{AccountKey, TokenStoreKind};
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -17,6 +17,14 @@ struct LogoutView {
     client_id: String,
 }
 
+/// The store's short name for the sign-out line.
+fn store_name(ctx: &Context) -> &'static str {
+    match ctx.store_kind() {
+        Ok(TokenStoreKind::KernelKeyring) => "the kernel keyring",
+        _ => "the keyring",
+    }
+}
+
 /// Signs out; signing out twice is not an error.
 pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
     let (environment, client_id) = ctx.account()?;
@@ -29,7 +37,7 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
         // An expired (or unreadable) session cannot be revoked, but its entry is still removed.
         Err(_) => {
             let key = AccountKey::new(&label, &client_id)?;
-            let store = ctx.store();
+            let store = ctx.store()?;
             tokio::task::spawn_blocking(move || store.delete(&key))
                 .await
                 .map_err(|e| CliError::from(AuthError::Internal(e.to_string())))??
@@ -44,8 +52,10 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
         ctx.printer.json_line(&view);
     } else if removed {
         ctx.printer.line(&format!(
-            "Signed out of {} (client {}); the session was removed from the keyring.",
-            view.environment, view.client_id
+            "Signed out of {} (client {}); the session was removed from {}.",
+            view.environment,
+            view.client_id,
+            store_name(ctx)
         ));
     } else {
         ctx.printer.line(&format!(

@@ -41,6 +41,9 @@ pub struct SessionView {
     /// Each feature the user's roles leave unavailable, with the permission to ask for (when checked).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unavailable: Vec<String>,
+    /// Where the session is kept (`os-keyring` or `kernel-keyring`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_store: Option<&'static str>,
 }
 
 impl SessionView {
@@ -65,6 +68,7 @@ impl SessionView {
             unavailable: profile
                 .map(|p| PermissionReport::of(p).lines())
                 .unwrap_or_default(),
+            token_store: None,
         }
     }
 }
@@ -81,7 +85,8 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
         .users_me(&["authorization", "organization"])
         .await
         .map_err(CliError::from)?;
-    let view = SessionView::from_session(&session, Some(&profile));
+    let mut view = SessionView::from_session(&session, Some(&profile));
+    view.token_store = ctx.store_kind().ok().map(|k| k.as_str());
     if ctx.printer.json() {
         ctx.printer.json_line(&view);
         return Ok(Exit::Success);
@@ -105,6 +110,10 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
         ),
         ("Environment", view.environment.clone()),
         ("OAuth client", view.client_id.clone()),
+        (
+            "Token store",
+            view.token_store.unwrap_or_default().to_owned(),
+        ),
         (
             "Session",
             if view.renewable {
