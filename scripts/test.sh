@@ -54,6 +54,9 @@ step permissions-drift bash -c 'git diff --exit-code -- src-tauri/permissions &&
 # tests use the real Secret Service without touching the user's own keyring. The tests that need the
 # keyring or a window are #[ignore]d (a plain `cargo test` lists them as ignored); here
 # --include-ignored runs every one of them, so nothing is skipped and the summary counts them all.
+# The kernel-keyring tests (token store for servers) need no D-Bus, only the keyctl system calls; they
+# write uniquely named keys to this user's persistent keyring and remove them, and the CLI ones hide
+# the D-Bus session from the binary to play a server. A sandbox that blocks keyctl fails them.
 run_rust_tests() {
   in_keyring_session "cargo test ${CARGO_FEATURES[*]} -- --include-ignored --color never"
 }

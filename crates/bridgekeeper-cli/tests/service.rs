@@ -438,3 +438,26 @@ async fn service_login_needs_a_secret_and_a_store_that_works() {
     assert!(out.stderr.contains("kernel-keyring"), "{out:?}");
     assert_eq!(out.stderr.trim().lines().count(), 1, "{out:?}");
 }
+
+#[test]
+fn the_service_unit_keeps_the_session_where_it_can_reach_it() {
+    let unit = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../packaging/systemd/bridgekeeper-policy.service"),
+    )
+    .expect("the unit");
+    let lines: Vec<&str> = unit.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"Environment=BRIDGEKEEPER_TOKEN_STORE=kernel-keyring"),
+        "the unit reads the session from the kernel keyring"
+    );
+    // keyctl is in @keyring, which @system-service includes; a private user namespace would
+    // give the unit another, empty persistent keyring.
+    assert!(lines.contains(&"SystemCallFilter=@system-service"));
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("PrivateUsers=") && !l.ends_with("no"))
+    );
+    assert!(!lines.iter().any(|l| l.contains("@keyring") && l.contains('~')));
+}
