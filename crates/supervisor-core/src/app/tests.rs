@@ -727,3 +727,84 @@ async fn needs_attention_finds_a_long_mute_from_the_users_policy_file() {
     let answer = desktop.attention_list().await.expect("attention");
     assert!(answer.findings.iter().all(|f| f.rule == "muted-1s"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn needs_attention_finds_a_silent_customer_through_the_transcription_feed() {
+    let emu = genesys_emulator::start(EmulatorConfig {
+        scenario: ScenarioName::SilentParty,
+        transcription_delay: Duration::from_millis(200),
+        transcription_heartbeat: Duration::from_millis(300),
+        speech_every: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await
+    .expect("emulator starts");
+    let fx = Fixture {
+        emu,
+        dir: temp_dir("attention-silent"),
+        keyring: Arc::new(MemoryStore::new()),
+    };
+    let policy = fx.dir.join("config/policy.toml");
+    std::fs::create_dir_all(policy.parent().expect("folder")).expect("config folder");
+    std::fs::write(
+        &policy,
+        "[[rule]]\nid = \"quiet\"\nwhen = \"silent\"\nfor = \"1s\"\npurposes = [\"customer\"]\n",
+    )
+    .expect("policy written");
+    let mut config = DesktopConfig::new(
+        fx.dir.join("data/audit.jsonl"),
+        fx.dir.join("config/prefs.json"),
+        fx.dir.join("exports"),
+    );
+    config.loopback.port = 0;
+    config.policy_path = Some(policy);
+    config.transcription.timings.delivery_delay = Duration::from_millis(200);
+    config.transcription.timings.heartbeat_interval = Duration::from_millis(300);
+    config.transcription.timings.heartbeat_slack = Duration::from_millis(300);
+    config.transcription.resubscribe_every = Duration::from_millis(50);
+    let desktop = Desktop::new(config, Arc::clone(&fx.keyring));
+    desktop
+        .sign_in_demo(fx.demo(), &fx.browser())
+        .await
+        .expect("demo sign-in");
+    let listed = desktop
+        .list_queues(ListQueuesRequest {
+            filter: String::new(),
+        })
+        .await
+        .expect("queues listed");
+    let all: Vec<String> = listed.queues.iter().map(|q| q.id.clone()).collect();
+    let billing_queue = listed
+        .queues
+        .iter()
+        .find(|q| q.name == "Billing")
+        .map(|q| q.id.clone())
+        .expect("Billing");
+    desktop
+        .select_queues(SelectQueuesRequest {
+            queue_ids: all,
+            ..SelectQueuesRequest::default()
+        })
+        .await
+        .expect("queues selected");
+    let billing = live_board(&desktop, |c| c.queue_ids.contains(&billing_queue)).await;
+
+    // Billing's customer never speaks (agent13's lines are INTERNAL); Support's customer talks.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let found = loop {
+        let answer = desktop.attention_list().await.expect("attention");
+        for f in &answer.findings {
+            assert_eq!(f.conversation_id, billing.id, "only the silent call: {f:?}");
+        }
+        if let Some(f) = answer.findings.iter().find(|f| f.rule == "quiet") {
+            break f.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no silent finding: {answer:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(found.kind, "silent");
+    assert!(found.reason.contains("said nothing"), "{found:?}");
+}
