@@ -24,12 +24,13 @@ import {
   type SessionInfoResponse,
 } from './platform';
 import { Audit } from './screens/Audit';
+import { Policy } from './screens/Policy';
 import { NOBODY, Queues, watchesAnyone, type WatchedPeople } from './screens/Queues';
 import { SignIn } from './screens/SignIn';
 
 const rosterSource: RosterSource = { subscribe: subscribeRoster, snapshot: getRosterSnapshot };
 
-type Screen = 'board' | 'queues' | 'audit';
+type Screen = 'board' | 'queues' | 'policy' | 'audit';
 
 export function App() {
   return (
@@ -172,6 +173,7 @@ function SignedInOrOut({ app, info, config }: { app: AppInfo; info: SessionInfoR
             [
               ['board', 'Live calls'],
               ['queues', 'Queues'],
+              ['policy', 'Policy'],
               ['audit', 'Audit log'],
             ] as const
           ).map(([key, label]) => (
@@ -222,8 +224,12 @@ function SignedInOrOut({ app, info, config }: { app: AppInfo; info: SessionInfoR
           onChooseQueues={() => {
             setScreen('queues');
           }}
+          onOpenPolicy={() => {
+            setScreen('policy');
+          }}
         />
       )}
+      {screen === 'policy' && <Policy onSessionLost={sessionLost} />}
       {screen === 'audit' && <Audit onSessionLost={sessionLost} />}
     </Frame>
   );

@@ -63,6 +63,12 @@ macro_rules! for_each_command {
             set_hold: generated fn(json request: SetFlagRequest) -> ActionResult;
             /// What the detector finds on the board now ("Needs attention"), and the rules it cannot use.
             attention_list: generated fn() -> AttentionResponse;
+            /// Ends a call that still shows with nobody on it, for everyone (system wrap-up); verified and audited.
+            conversation_disconnect: generated fn(json request: DisconnectConversationRequest) -> DisconnectConversationResult;
+            /// The policy page: the rules in force in words, the enforce switch, a dry-run preview (nothing sent).
+            policy_view: generated fn() -> PolicyViewResponse;
+            /// Switches the app's own policy enforcement on (after the page's confirmation) or off.
+            policy_set_enforce: generated fn(json request: SetEnforceRequest) -> EnforceView;
             /// Audit records matching the filters, newest first.
             audit_list: generated fn(json request: AuditListRequest) -> AuditListResponse;
             /// Writes the matching audit records as CSV (Downloads folder) and says where.

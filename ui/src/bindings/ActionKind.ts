@@ -3,4 +3,4 @@
 /**
  * The audited supervisor actions.
  */
-export type ActionKind = "drop" | "mute" | "unmute" | "hold" | "unhold";
+export type ActionKind = "drop" | "mute" | "unmute" | "hold" | "unhold" | "endConversation";

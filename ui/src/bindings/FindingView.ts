@@ -27,7 +27,7 @@ purpose: string,
 rule: string, 
 /**
  * What the rule looks for: `held`, `muted`, `alone`, `no_outside_party`, `silent`, `on_call`,
- * `phantom`, or `stale_duplicate`.
+ * `phantom`, `stale_duplicate` or `no_live_party`.
  */
 kind: string, 
 /**

@@ -3,4 +3,4 @@
 /**
  * What resolving a finding takes, as the panel offers it.
  */
-export type ResolutionView = "dropLeg" | "disconnectCommunication" | "none";
+export type ResolutionView = "dropLeg" | "disconnectCommunication" | "disconnectConversation" | "none";

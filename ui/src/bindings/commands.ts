@@ -10,17 +10,22 @@ import type { AuditExportResponse } from './AuditExportResponse';
 import type { AuditListRequest } from './AuditListRequest';
 import type { AuditListResponse } from './AuditListResponse';
 import type { ConnectionStatusResponse } from './ConnectionStatusResponse';
+import type { DisconnectConversationRequest } from './DisconnectConversationRequest';
+import type { DisconnectConversationResult } from './DisconnectConversationResult';
 import type { DropPlanView } from './DropPlanView';
+import type { EnforceView } from './EnforceView';
 import type { ExecuteDropRequest } from './ExecuteDropRequest';
 import type { ListQueuesRequest } from './ListQueuesRequest';
 import type { ListQueuesResponse } from './ListQueuesResponse';
 import type { PermissionCheckResponse } from './PermissionCheckResponse';
 import type { PlanDropRequest } from './PlanDropRequest';
+import type { PolicyViewResponse } from './PolicyViewResponse';
 import type { RosterEvent } from './RosterEvent';
 import type { RosterSnapshot } from './RosterSnapshot';
 import type { SelectQueuesRequest } from './SelectQueuesRequest';
 import type { SelectQueuesResponse } from './SelectQueuesResponse';
 import type { SessionInfoResponse } from './SessionInfoResponse';
+import type { SetEnforceRequest } from './SetEnforceRequest';
 import type { SetFlagRequest } from './SetFlagRequest';
 import type { SignInRequest } from './SignInRequest';
 import type { SignInResponse } from './SignInResponse';
@@ -72,6 +77,12 @@ export interface Commands {
   set_hold: { args: { request: SetFlagRequest }; result: ActionResult };
   /** What the detector finds on the board now ("Needs attention"), and the rules it cannot use. */
   attention_list: { args: undefined; result: AttentionResponse };
+  /** Ends a call that still shows with nobody on it, for everyone (system wrap-up); verified and audited. */
+  conversation_disconnect: { args: { request: DisconnectConversationRequest }; result: DisconnectConversationResult };
+  /** The policy page: the rules in force in words, the enforce switch, a dry-run preview (nothing sent). */
+  policy_view: { args: undefined; result: PolicyViewResponse };
+  /** Switches the app's own policy enforcement on (after the page's confirmation) or off. */
+  policy_set_enforce: { args: { request: SetEnforceRequest }; result: EnforceView };
   /** Audit records matching the filters, newest first. */
   audit_list: { args: { request: AuditListRequest }; result: AuditListResponse };
   /** Writes the matching audit records as CSV (Downloads folder) and says where. */
@@ -102,6 +113,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'set_mute',
   'set_hold',
   'attention_list',
+  'conversation_disconnect',
+  'policy_view',
+  'policy_set_enforce',
   'audit_list',
   'audit_export_csv',
 ];

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { listNames, plural, purposeLabel } from '../lib/format';
-import { asCommandError, listAttention, type AttentionResponse, type FindingView } from '../platform';
+import { asCommandError, listAttention, type AttentionResponse, type CommandError, type FindingView } from '../platform';
+import { EndCallDialog } from './EndCallDialog';
 
 /** How often the panel asks the detector again (its thresholds are seconds to minutes). */
 export const ATTENTION_EVERY_MS = 3_000;
@@ -41,6 +42,8 @@ function resolutionText(f: FindingView): string {
       return `Dropping ${f.partyName} ends their leg only; ${stay}.`;
     case 'disconnectCommunication':
       return `A drop of ${f.partyName} was accepted but the leg stayed: disconnect their communication directly (bridgekeeper-cli, or try the drop again); ${stay}.`;
+    case 'disconnectConversation':
+      return 'Nobody is left on this call but it still shows: end it for everyone (this applies a system wrap-up code).';
     case 'none':
       return 'Nothing to send: shown so the board is explained.';
   }
@@ -49,21 +52,40 @@ function resolutionText(f: FindingView): string {
 /**
  * "Needs attention": the legs the detector finds (its rules from the user's policy file, else the
  * built-in ones), each with why, since when, and what resolving it would do. Resolving goes through the
- * usual drop dialog; nothing here acts by itself.
+ * usual drop dialog, or for a call with nobody left, the end-call confirmation; nothing here acts by itself.
  */
 export function AttentionPanel({
   answer,
   error,
   onDrop,
+  onSessionLost,
 }: {
   answer: AttentionResponse | undefined;
   error: string | undefined;
   onDrop: (finding: FindingView, trigger: HTMLElement) => void;
+  onSessionLost?: (error: CommandError) => void;
 }) {
   const findings = answer?.findings ?? [];
+  const [ending, setEnding] = useState<{ finding: FindingView; trigger: HTMLElement } | undefined>(undefined);
+  const heading = useRef<HTMLHeadingElement>(null);
   return (
     <section className="attention" aria-labelledby="attention-title" data-testid="attention-panel">
-      <h3 id="attention-title" tabIndex={-1}>
+      {ending && (
+        <EndCallDialog
+          finding={ending.finding}
+          onClose={() => {
+            const trigger = ending.trigger;
+            setEnding(undefined);
+            // Back to the button once the dialog has gone; if it left with the call, to the panel's heading.
+            setTimeout(() => {
+              if (trigger.isConnected) trigger.focus();
+              else heading.current?.focus();
+            }, 0);
+          }}
+          {...(onSessionLost ? { onSessionLost } : {})}
+        />
+      )}
+      <h3 id="attention-title" tabIndex={-1} ref={heading}>
         Needs attention <span className="attention-count">({findings.length})</span>
       </h3>
       {error && <p className="notice notice-warning">The checks could not run: {error}</p>}
@@ -94,6 +116,18 @@ export function AttentionPanel({
                   }}
                 >
                   Drop…
+                </button>
+              )}
+              {f.resolution === 'disconnectConversation' && (
+                <button
+                  type="button"
+                  className="danger small"
+                  aria-label={`End call for everyone…, rule ${f.rule}`}
+                  onClick={(event) => {
+                    setEnding({ finding: f, trigger: event.currentTarget });
+                  }}
+                >
+                  End call for everyone…
                 </button>
               )}
             </li>

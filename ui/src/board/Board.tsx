@@ -87,12 +87,15 @@ export function Board({
   source,
   onSessionLost,
   onChooseQueues,
+  onOpenPolicy,
   people,
 }: {
   queues: readonly QueueInfo[];
   source: RosterSource;
   onSessionLost: (error: CommandError) => void;
   onChooseQueues: () => void;
+  /** Opens the policy page (its rules, the dry-run preview and the enforce switch). */
+  onOpenPolicy?: () => void;
   /** Fed with the people seen on the board, for the queue screen's people picker. */
   people?: PeopleSeen;
 }) {
@@ -425,6 +428,11 @@ export function Board({
             Needs attention: {attentionCount}
           </button>
         )}
+        {status === 'ready' && onOpenPolicy && (
+          <button type="button" className="secondary small" data-testid="open-policy" onClick={onOpenPolicy}>
+            Policy
+          </button>
+        )}
         <button type="button" className="secondary small" onClick={onChooseQueues}>
           Change queues or people
         </button>
@@ -432,7 +440,12 @@ export function Board({
       {status === 'ready' && <Completeness connection={connection} atMs={connectionAt} />}
       {status === 'ready' && (
         <div ref={attentionRef}>
-          <AttentionPanel answer={attention.answer} error={attention.error} onDrop={dropFinding} />
+          <AttentionPanel
+            answer={attention.answer}
+            error={attention.error}
+            onDrop={dropFinding}
+            onSessionLost={onSessionLost}
+          />
         </div>
       )}
       {order.length > 0 && (

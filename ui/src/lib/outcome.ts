@@ -9,6 +9,7 @@ const DONE: Record<ActionKind, string> = {
   unmute: 'is unmuted',
   hold: 'is on hold',
   unhold: 'is off hold',
+  endConversation: 'was ended for everyone',
 };
 
 const VERB: Record<ActionKind, string> = {
@@ -17,6 +18,7 @@ const VERB: Record<ActionKind, string> = {
   unmute: 'Unmute',
   hold: 'Hold',
   unhold: 'Resume',
+  endConversation: 'End call',
 };
 
 /** The verb of an action, for pending labels ("Dropping…"). */
@@ -32,6 +34,8 @@ export function pendingLabel(action: ActionKind): string {
       return 'Holding…';
     case 'unhold':
       return 'Resuming…';
+    case 'endConversation':
+      return 'Ending…';
   }
 }
 

@@ -10,9 +10,12 @@ import type {
   AuditFilters,
   AuditListResponse,
   ConnectionStatusResponse,
+  DisconnectConversationResult,
   DropPlanView,
+  EnforceView,
   ListQueuesResponse,
   PermissionCheckResponse,
+  PolicyViewResponse,
   RosterEvent,
   RosterSnapshot,
   SelectQueuesRequest,
@@ -127,6 +130,21 @@ export function setHold(conversationId: string, participantId: string, on: boole
 /** What the detector finds on the board now ("Needs attention"), and the rules it cannot use. */
 export function listAttention(): Promise<AttentionResponse> {
   return invoke('attention_list');
+}
+
+/** Ends a call that still shows with nobody on it, for everyone (system wrap-up); verified and audited. */
+export function disconnectConversation(conversationId: string): Promise<DisconnectConversationResult> {
+  return invoke('conversation_disconnect', { request: { conversationId } });
+}
+
+/** The policy page: the rules in force, the enforce switch, and what enforcing would do now (nothing is sent). */
+export function getPolicyView(): Promise<PolicyViewResponse> {
+  return invoke('policy_view');
+}
+
+/** Switches the app's own policy enforcement on (after the page's confirmation) or off. */
+export function setPolicyEnforce(on: boolean): Promise<EnforceView> {
+  return invoke('policy_set_enforce', { request: { on } });
 }
 
 /** Audit records matching the filters, newest first. */

@@ -25,7 +25,7 @@ const OUTCOME_LABELS: Record<AuditOutcomeKind, string> = {
   pending: 'Pending (policy)',
 };
 
-const ACTIONS: ActionKind[] = ['drop', 'mute', 'unmute', 'hold', 'unhold'];
+const ACTIONS: ActionKind[] = ['drop', 'mute', 'unmute', 'hold', 'unhold', 'endConversation'];
 const OUTCOMES = Object.keys(OUTCOME_LABELS) as AuditOutcomeKind[];
 
 const EMPTY: AuditFilters = { text: null, actions: [], outcomes: [], fromMs: null, toMs: null };

@@ -33,7 +33,8 @@ pub async fn open_actions(
 }
 
 impl Desktop {
-    async fn actions(&self) -> Result<Actions, IpcError> {
+    /// The actions over the live board, opened once per board (also for the policy and the whole-call disconnect).
+    pub(super) async fn actions(&self) -> Result<Actions, IpcError> {
         let audit = self.audit()?.clone();
         let (live, session, client) = self
             .with_signed(|s| (s.live.clone(), s.session.clone(), s.client.clone()))

@@ -1,7 +1,9 @@
 //! "Needs attention": the detector ([`crate::policy::detect`]) over the live board, for the desktop
 //! panel. The rules come from the user's policy file when there is one, else from the built-in
 //! [`DESKTOP_POLICY`]; the panel only shows and explains (it never acts by itself: each resolution
-//! goes through the usual confirmation).
+//! goes through the usual confirmation: the drop dialog, or for a call with nobody left on it the
+//! whole-conversation disconnect of [`super::disconnect`]). The [`Evaluator`] here is also what the
+//! policy page's preview ([`super::policy`]) evaluates with.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -10,11 +12,15 @@ use chrono::Utc;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
-use super::{Desktop, lock};
+use super::{Desktop, Live, lock};
+use crate::audit::AuditLog;
 use crate::ipc::attention::AttentionResponse;
 use crate::ipc::error::IpcError;
-use crate::policy::{AcceptedDrops, Directory, FlagTracker, Observations, Policy, detect};
-use crate::roster::{ChangeKind, Roster};
+use crate::ipc::queues::QueueInfo;
+use crate::policy::{
+    AcceptedDrops, Detection, Directory, FlagTracker, Observations, Policy, Transcription, detect,
+};
+use crate::roster::{ChangeKind, ConversationRecord, Roster};
 
 /// The rules the panel uses when the user has no policy file: findings only (dry run), with
 /// thresholds a supervisor would call "something is wrong" rather than "a long call".
@@ -50,9 +56,9 @@ for = "10m"
 /// The rules in force, where they came from, and why a policy file was not used.
 #[derive(Debug)]
 pub(super) struct DesktopPolicy {
-    policy: Policy,
-    source: String,
-    error: Option<String>,
+    pub(super) policy: Policy,
+    pub(super) source: String,
+    pub(super) error: Option<String>,
 }
 
 impl DesktopPolicy {
@@ -128,14 +134,109 @@ impl Drop for FlagWatch {
     }
 }
 
+/// What one evaluation needs besides the policy: the board, when mutes and holds were first seen,
+/// the queue names and the audit log (for accepted drops); the policy page's preview
+/// ([`super::policy`]) evaluates with it too.
+#[derive(Clone)]
+pub(super) struct Evaluator {
+    roster: Roster,
+    flags: Arc<Mutex<FlagTracker>>,
+    directory: Directory,
+    audit: Option<AuditLog>,
+    /// The live calls' transcription as the feed last published it, when a rule needs it.
+    transcript: Option<Arc<Mutex<Transcription>>>,
+}
+
+/// One evaluation, owning what the detector and the engine read, so the engine can be awaited
+/// with it.
+pub(super) struct Evaluation {
+    /// The board it looked at.
+    pub board: Vec<Arc<ConversationRecord>>,
+    flags: FlagTracker,
+    accepted: AcceptedDrops,
+    transcription: Transcription,
+    directory: Directory,
+    /// What the detector found.
+    pub detection: Detection,
+}
+
+impl Evaluation {
+    /// The observations the detector used, for the engine.
+    pub fn observations(&self) -> Observations<'_> {
+        Observations {
+            flags: &self.flags,
+            accepted_drops: &self.accepted,
+            transcription: &self.transcription,
+            directory: &self.directory,
+        }
+    }
+}
+
+impl Evaluator {
+    /// An evaluator over a live board and its watched queues.
+    pub(super) fn new(live: &Live, queues: &[QueueInfo], audit: Option<AuditLog>) -> Self {
+        let directory = queues.iter().fold(Directory::new(), |d, q| {
+            d.queue(genesys_model::QueueId::new(q.id.clone()), q.name.clone())
+        });
+        Self {
+            roster: live.roster.clone(),
+            flags: Arc::clone(&live.flags.flags),
+            directory,
+            audit,
+            transcript: live.transcript.as_ref().map(|feed| feed.shared()),
+        }
+    }
+
+    /// Runs the detector with `policy` over the board now.
+    pub(super) async fn evaluate(&self, policy: &Policy) -> Result<Evaluation, IpcError> {
+        let accepted = match &self.audit {
+            Some(audit) => {
+                let audit = audit.clone();
+                let report = tokio::task::spawn_blocking(move || audit.read_all())
+                    .await
+                    .map_err(|e| IpcError::internal(e.to_string()))??;
+                AcceptedDrops::from_audit(&report.records)
+            }
+            None => AcceptedDrops::new(),
+        };
+        let transcription = match &self.transcript {
+            Some(shared) => lock(shared).clone(),
+            None => super::transcription::current(None),
+        };
+        let board = self.roster.snapshot().conversations;
+        let now = Utc::now();
+        let flags = {
+            let mut flags = lock(&self.flags);
+            flags.observe(&board, now);
+            flags.clone()
+        };
+        let mut evaluation = Evaluation {
+            board,
+            flags,
+            accepted,
+            transcription,
+            directory: self.directory.clone(),
+            detection: Detection::default(),
+        };
+        evaluation.detection = detect(&evaluation.board, policy, &evaluation.observations(), now);
+        Ok(evaluation)
+    }
+}
+
 impl Desktop {
-    /// `attention_list`: what the detector finds on the board now, with the rules it could not use.
-    pub async fn attention_list(&self) -> Result<AttentionResponse, IpcError> {
+    /// The evaluator of the watched board, or `None` when no board is watched.
+    pub(super) async fn evaluator(&self) -> Result<Option<Evaluator>, IpcError> {
         let (live, queues) = self
             .with_signed(|s| (s.live.clone(), s.queues.clone()))
             .await?;
+        let audit = self.audit.as_ref().ok().cloned();
+        Ok(live.map(|live| Evaluator::new(&live, &queues, audit)))
+    }
+
+    /// `attention_list`: what the detector finds on the board now, with the rules it could not use.
+    pub async fn attention_list(&self) -> Result<AttentionResponse, IpcError> {
         let policy = &self.policy;
-        let Some(live) = live else {
+        let Some(evaluator) = self.evaluator().await? else {
             return Ok(AttentionResponse {
                 findings: Vec::new(),
                 unavailable: Vec::new(),
@@ -144,33 +245,9 @@ impl Desktop {
                 watching: false,
             });
         };
-        let accepted = match &self.audit {
-            Ok(audit) => {
-                let audit = audit.clone();
-                let report = tokio::task::spawn_blocking(move || audit.read_all())
-                    .await
-                    .map_err(|e| IpcError::internal(e.to_string()))??;
-                AcceptedDrops::from_audit(&report.records)
-            }
-            Err(_) => AcceptedDrops::new(),
-        };
-        let directory = queues.iter().fold(Directory::new(), |d, q| {
-            d.queue(genesys_model::QueueId::new(q.id.clone()), q.name.clone())
-        });
-        let transcription = super::transcription::current(live.transcript.as_ref());
-        let snapshot = live.roster.snapshot();
-        let now = Utc::now();
-        let mut flags = lock(&live.flags.flags);
-        flags.observe(&snapshot.conversations, now);
-        let observations = Observations {
-            flags: &flags,
-            accepted_drops: &accepted,
-            transcription: &transcription,
-            directory: &directory,
-        };
-        let detection = detect(&snapshot.conversations, &policy.policy, &observations, now);
+        let evaluation = evaluator.evaluate(&policy.policy).await?;
         Ok(AttentionResponse::new(
-            &detection,
+            &evaluation.detection,
             policy.source.clone(),
             policy.error.clone(),
         ))

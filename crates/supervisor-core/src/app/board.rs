@@ -82,6 +82,7 @@ impl Desktop {
             actions: tokio::sync::OnceCell::new(),
             flags,
             transcript,
+            enforcer: tokio::sync::Mutex::new(None),
         }))
     }
 

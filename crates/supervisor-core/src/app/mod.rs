@@ -1,7 +1,9 @@
 //! The use cases of the desktop app and the CLI, Tauri-free and split by area: the session
 //! lifecycle ([`session`]), the queue choice ([`queues`]), the live board ([`board`]), the actions
-//! over it ([`actions`]), the audit log ([`audit`]), the policy runner ([`policy_run`]) and what
-//! is remembered between runs ([`prefs`]). The id rule ([`ids`]) lives here once, for both clients.
+//! over it ([`actions`]), the "Needs attention" panel ([`attention`]) and its whole-call
+//! disconnect ([`disconnect`]), the policy page and its enforce switch ([`policy`]), the audit log
+//! ([`audit`]), the policy runner ([`policy_run`]) and what is remembered between runs
+//! ([`prefs`]). The id rule ([`ids`]) lives here once, for both clients.
 //!
 //! [`Desktop`] is the app's state: one method per IPC command (the app's generated commands only
 //! unpack the request, call one and hand back the answer or the `IpcError`). Locks are held only to
@@ -13,7 +15,9 @@ pub mod attention;
 pub mod audit;
 pub mod board;
 pub mod config;
+pub mod disconnect;
 pub mod ids;
+pub mod policy;
 pub mod policy_run;
 pub mod prefs;
 pub mod queues;
@@ -126,6 +130,8 @@ struct Live {
     flags: attention::FlagWatch,
     /// The live calls' transcription, when a rule of the policy is `silent`.
     transcript: Option<crate::transcription::TranscriptFeed>,
+    /// The app's own policy enforcement, when switched on (off at every start; it ends with the board).
+    enforcer: tokio::sync::Mutex<Option<policy::Enforcer>>,
 }
 
 /// A signed-in session and what hangs off it.

@@ -22,6 +22,9 @@ use crate::ipc::roster::{ConnectionState, ConversationView, LegStatus, RosterCha
 use crate::ipc::session::{SessionState, SignInRequest};
 use crate::token_store::{MemoryStore, TokenStore};
 
+/// The policy page, the enforce switch and the whole-conversation disconnect (same fixture).
+mod policy;
+
 fn temp_dir(tag: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -128,6 +128,9 @@ pub enum AuditAction {
     Hold,
     /// Take a party off hold.
     Unhold,
+    /// End a whole conversation for everyone (the whole-conversation disconnect of a call with
+    /// nobody left on it; the platform applies a system wrap-up code).
+    EndConversation,
 }
 
 impl AuditAction {
@@ -139,6 +142,7 @@ impl AuditAction {
             Self::Unmute => "unmute",
             Self::Hold => "hold",
             Self::Unhold => "unhold",
+            Self::EndConversation => "end_conversation",
         }
     }
 }

@@ -165,6 +165,8 @@ pub enum ActionKind {
     Hold,
     /// Take a party off hold.
     Unhold,
+    /// End a whole conversation for everyone (a call with nobody left on it).
+    EndConversation,
 }
 
 impl From<core::ActionKind> for ActionKind {

@@ -14,6 +14,9 @@ pub enum ResolutionView {
     DropLeg,
     /// The leg outlived an accepted drop: its communication must be disconnected.
     DisconnectCommunication,
+    /// Nobody is left on a call that still shows: end the whole conversation
+    /// (`conversation_disconnect`, after a confirmation).
+    DisconnectConversation,
     /// Nothing to send (an ended copy of a person, shown so the board is explained).
     None,
 }
@@ -33,7 +36,7 @@ pub struct FindingView {
     /// The rule's id from the policy (`stale_duplicate` for the built-in marking).
     pub rule: String,
     /// What the rule looks for: `held`, `muted`, `alone`, `no_outside_party`, `silent`, `on_call`,
-    /// `phantom`, or `stale_duplicate`.
+    /// `phantom`, `stale_duplicate` or `no_live_party`.
     pub kind: String,
     /// Since when the condition holds (ms since the Unix epoch).
     #[ts(type = "number")]
@@ -90,6 +93,7 @@ impl From<&Finding> for FindingView {
             kind: match f.kind {
                 FindingKind::Rule(kind) => kind.as_str().to_owned(),
                 FindingKind::StaleDuplicate => crate::policy::detector::STALE_DUPLICATE.to_owned(),
+                FindingKind::NoLiveParty => crate::policy::detector::NO_LIVE_PARTY.to_owned(),
             },
             since_ms: f.since.timestamp_millis(),
             since_known: f.since_known,
@@ -99,6 +103,7 @@ impl From<&Finding> for FindingView {
                 Resolution::DisconnectCommunication { .. } => {
                     ResolutionView::DisconnectCommunication
                 }
+                Resolution::DisconnectConversation => ResolutionView::DisconnectConversation,
                 Resolution::None => ResolutionView::None,
             },
             remaining: f.remaining.clone(),

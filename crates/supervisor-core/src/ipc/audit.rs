@@ -48,6 +48,7 @@ impl From<AuditAction> for ActionKind {
             AuditAction::Unmute => Self::Unmute,
             AuditAction::Hold => Self::Hold,
             AuditAction::Unhold => Self::Unhold,
+            AuditAction::EndConversation => Self::EndConversation,
         }
     }
 }

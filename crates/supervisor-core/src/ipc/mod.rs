@@ -13,6 +13,7 @@ pub mod audit;
 pub mod bindings;
 pub mod config;
 pub mod error;
+pub mod policy;
 pub mod queues;
 pub mod roster;
 pub mod session;
@@ -26,6 +27,7 @@ pub mod contract {
     pub use super::audit::*;
     pub use super::config::*;
     pub use super::error::*;
+    pub use super::policy::*;
     pub use super::queues::*;
     pub use super::roster::*;
     pub use super::session::*;

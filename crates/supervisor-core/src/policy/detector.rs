@@ -20,6 +20,16 @@ use crate::roster::{ConversationRecord, Party};
 /// The rule id of the built-in stale-duplicate marking (not a policy rule: never acted on).
 pub const STALE_DUPLICATE: &str = "stale_duplicate";
 
+/// The rule id of the built-in "nobody left" marking: a call that still shows with no person on it
+/// (only its routing leg, or legs in no known state). Not a policy rule: the engine never acts on
+/// it; a supervisor resolves it with the whole-conversation disconnect, after a confirmation.
+pub const NO_LIVE_PARTY: &str = "no_live_party";
+
+/// How long a call must show with nobody on it before it is marked: the platform ends a call within
+/// seconds of its last party leaving, so a minute means it is stuck (docs/genesys-api.md, "Cleaning
+/// up stuck interactions").
+pub const NO_LIVE_PARTY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What found a leg.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "when")]
@@ -28,6 +38,8 @@ pub enum FindingKind {
     Rule(RuleKind),
     /// An ended copy of a person who has a live leg (marked on the board; nothing to drop).
     StaleDuplicate,
+    /// A call that still shows with no live person on it ([`NO_LIVE_PARTY`]).
+    NoLiveParty,
 }
 
 /// What resolving a finding would do.
@@ -41,6 +53,10 @@ pub enum Resolution {
         /// The communication, when the board knows it (else it is read first).
         communication_id: Option<CommunicationId>,
     },
+    /// Nobody is left on a call that still shows: the whole-conversation disconnect
+    /// (`POST /api/v2/conversations/{id}/disconnect`), which ends it for everyone and applies a
+    /// system wrap-up code.
+    DisconnectConversation,
     /// Nothing to do (the leg has already ended; it is only shown).
     None,
 }
@@ -185,6 +201,9 @@ fn detect_record_into(
             resolution: Resolution::None,
             remaining: people(record, None),
         });
+    }
+    if let Some(finding) = no_live_party(record, now) {
+        out.findings.push(finding);
     }
     for rule in &policy.rules {
         if !in_scope(rule, record, obs.directory) {
@@ -398,6 +417,52 @@ fn detect_record_into(
             }
         }
     }
+}
+
+/// A call still on the board with no live person on it for [`NO_LIVE_PARTY_AFTER`]: since the last
+/// person left (else since it started). The finding names the leg that keeps it open (the routing
+/// leg, else a leg in no known state).
+fn no_live_party(record: &ConversationRecord, now: DateTime<Utc>) -> Option<Finding> {
+    if record.live_people_count() > 0 {
+        return None;
+    }
+    let last_left = record
+        .ended_legs
+        .iter()
+        .chain(&record.stale_duplicates)
+        .filter(|l| !l.is_acd())
+        .filter_map(|l| l.ended_at)
+        .max();
+    let since = last_left.or(record.started_at)?.instant();
+    let threshold =
+        chrono::Duration::from_std(NO_LIVE_PARTY_AFTER).unwrap_or(chrono::TimeDelta::MAX);
+    if now - since < threshold {
+        return None;
+    }
+    let leg = record
+        .parties
+        .first()
+        .or(record.other_legs.first())
+        .or(record.ended_legs.last())?;
+    let took = format_duration((now - since).to_std().unwrap_or_default());
+    Some(Finding {
+        conversation_id: record.id.clone(),
+        participant_id: leg.participant_id.clone(),
+        party_name: leg.name.clone(),
+        purpose: leg.purpose.clone(),
+        user_id: leg.user_id.clone(),
+        rule: NO_LIVE_PARTY.to_owned(),
+        kind: FindingKind::NoLiveParty,
+        since,
+        since_known: last_left.is_some(),
+        reason: if last_left.is_some() {
+            format!("nobody has been on the call for {took}, yet it still shows")
+        } else {
+            format!("nobody is on the call, which started {took} ago, yet it still shows")
+        },
+        resolution: Resolution::DisconnectConversation,
+        remaining: Vec::new(),
+    })
 }
 
 /// The EXTERNAL channel: the customer side of the call.

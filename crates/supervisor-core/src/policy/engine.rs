@@ -19,7 +19,7 @@
 //! The I/O the engine needs is the [`LegActions`] trait ("re-read, then drop"), implemented for the
 //! real [`Actions`] and faked in tests.
 //!
-//! About 860 lines on purpose: the safety rules above are enforced in one decision path, read top
+//! About 950 lines on purpose: the safety rules above are enforced in one decision path, read top
 //! to bottom; splitting it would scatter the checks a reviewer must see together.
 
 use std::collections::{HashMap, HashSet};
@@ -269,9 +269,8 @@ impl<A: LegActions> Engine<A> {
             if self.stopping() {
                 break; // stopping: decisions under way are done; take no new one
             }
-            if finding.kind == FindingKind::StaleDuplicate || finding.resolution == Resolution::None
-            {
-                continue; // marked on the board; there is nothing to drop
+            if !actionable(finding) {
+                continue; // marked on the board; the policy never acts on it
             }
             let key: Key = (
                 finding.rule.clone(),
@@ -370,15 +369,7 @@ impl<A: LegActions> Engine<A> {
     }
 
     fn skipped(&self, finding: &Finding, why: String) -> Decision {
-        Decision {
-            conversation_id: finding.conversation_id.clone(),
-            participant_id: finding.participant_id.clone(),
-            rule: finding.rule.clone(),
-            reason: finding.reason.clone(),
-            action: DecisionAction::Skipped,
-            outcome: None,
-            skipped_because: Some(why),
-        }
+        skipped(finding, why)
     }
 
     async fn enforce(
@@ -598,6 +589,107 @@ impl<A: LegActions> Engine<A> {
                 reason: finding.reason.clone(),
                 skipped_because: decision.skipped_because.clone(),
             }),
+        }
+    }
+}
+
+/// What a dry run would decide on `findings` now, with the same rules as [`Engine::decide`] in
+/// dry-run mode, but recording nothing and needing no actions: the desktop's policy preview, asked
+/// for on demand and refreshed every few seconds, which is a view, not a decision (recording it
+/// would add a line per leg per refresh to the audit log).
+pub fn preview(
+    policy: &Policy,
+    board: &[Arc<ConversationRecord>],
+    findings: &[Finding],
+    obs: &Observations<'_>,
+) -> Vec<Decision> {
+    let records: HashMap<&ConversationId, &Arc<ConversationRecord>> =
+        board.iter().map(|r| (&r.id, r)).collect();
+    let mut pass = DryRunPass::default();
+    let mut seen: HashSet<Key> = HashSet::new();
+    let mut out = Vec::new();
+    for finding in findings.iter().filter(|f| actionable(f)) {
+        let key: Key = (
+            finding.rule.clone(),
+            finding.conversation_id.clone(),
+            finding.participant_id.clone(),
+        );
+        if !seen.insert(key) {
+            continue;
+        }
+        let Some(rule) = policy.rule(&finding.rule) else {
+            continue;
+        };
+        let record = records.get(&finding.conversation_id).map(|r| r.as_ref());
+        out.push(pass.decide(policy, rule, finding, obs, record));
+    }
+    out
+}
+
+/// Whether the policy may act on a finding: only its own rules' findings with something to send
+/// (never the board's markings: a stale duplicate, or a call with nobody left, which only a
+/// supervisor ends, after a confirmation).
+fn actionable(finding: &Finding) -> bool {
+    matches!(finding.kind, FindingKind::Rule(_)) && finding.resolution != Resolution::None
+}
+
+fn skipped(finding: &Finding, why: String) -> Decision {
+    Decision {
+        conversation_id: finding.conversation_id.clone(),
+        participant_id: finding.participant_id.clone(),
+        rule: finding.rule.clone(),
+        reason: finding.reason.clone(),
+        action: DecisionAction::Skipped,
+        outcome: None,
+        skipped_because: Some(why),
+    }
+}
+
+/// One dry-run pass over the findings: the legs it would already drop (so the customer rule sees
+/// them gone) and how many (so the cap holds within the pass).
+#[derive(Default)]
+struct DryRunPass {
+    planned: HashMap<ConversationId, HashSet<ParticipantId>>,
+    would_drops: u32,
+}
+
+impl DryRunPass {
+    fn decide(
+        &mut self,
+        policy: &Policy,
+        rule: &Rule,
+        finding: &Finding,
+        obs: &Observations<'_>,
+        record: Option<&ConversationRecord>,
+    ) -> Decision {
+        let mut skip = static_skip(rule, finding, obs);
+        if skip.is_none() {
+            skip = record.and_then(|r| {
+                customer_alone_skip(rule, r, &finding.participant_id, self.planned.get(&r.id))
+            });
+        }
+        if skip.is_none() && self.would_drops >= policy.max_drops_per_minute {
+            skip = Some(format!(
+                "the cap of {} drops a minute would be reached first",
+                policy.max_drops_per_minute
+            ));
+        }
+        if let Some(why) = skip {
+            return skipped(finding, why);
+        }
+        self.would_drops += 1;
+        self.planned
+            .entry(finding.conversation_id.clone())
+            .or_default()
+            .insert(finding.participant_id.clone());
+        Decision {
+            conversation_id: finding.conversation_id.clone(),
+            participant_id: finding.participant_id.clone(),
+            rule: finding.rule.clone(),
+            reason: finding.reason.clone(),
+            action: DecisionAction::WouldDrop,
+            outcome: None,
+            skipped_because: None,
         }
     }
 }

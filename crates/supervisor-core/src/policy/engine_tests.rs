@@ -2,7 +2,7 @@
 //! a restart, two copies at once, a restart mid-action, the phantom escalation, a long run (once
 //! per finding, stopping, the incremental audit read).
 //!
-//! One file (about 800 lines) because every test shares the fake re-read/drop and the audit fixture.
+//! One file (about 880 lines) because every test shares the fake re-read/drop and the audit fixture.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -289,6 +289,61 @@ async fn a_dry_run_records_would_drop_and_sends_nothing() {
     // The same pass again decides nothing new and records nothing new.
     assert!(run(&world, &mut engine, &board, 3601).await.is_empty());
     assert_eq!(world.records().len(), 2);
+}
+
+#[tokio::test]
+async fn the_preview_decides_as_a_dry_run_records_nothing_and_never_acts_on_a_call_with_nobody_left()
+ {
+    let world = World::new();
+    let mut empty = (*record("c2", vec![party("acd", "acd")])).clone();
+    let mut gone = party("gone", "customer");
+    gone.state = Some(ParticipantState::Disconnected);
+    gone.ended_at = Some(Timestamp::new(t(10)));
+    empty.ended_legs.push(gone);
+    let board = vec![
+        record(
+            "c1",
+            vec![
+                party("cust", "customer"),
+                party("ag", "agent"),
+                party("ext", "external"),
+            ],
+        ),
+        Arc::new(empty),
+    ];
+    let p = policy(ON_CALL);
+    let detection = detect(&board, &p, &world.obs(), t(3600));
+    assert!(
+        detection
+            .findings
+            .iter()
+            .any(|f| f.rule == super::detector::NO_LIVE_PARTY && f.conversation_id.as_str() == "c2"),
+        "{:?}",
+        detection.findings
+    );
+    let preview = super::engine::preview(&p, &board, &detection.findings, &world.obs());
+    assert_eq!(
+        actions(&preview),
+        vec![
+            ("ag".into(), DecisionAction::Skipped),
+            ("ext".into(), DecisionAction::WouldDrop)
+        ]
+    );
+    assert!(world.records().is_empty(), "a preview records nothing");
+    // The engine gives the same answer in dry run, and in enforce never touches the empty call.
+    let fake = Fake::with(&board);
+    let mut engine = world.engine(&p, Mode::DryRun, &fake);
+    assert_eq!(
+        actions(&run(&world, &mut engine, &board, 3600).await),
+        actions(&preview)
+    );
+    let mut enforcing = world.engine(&p, Mode::Enforce, &fake);
+    run(&world, &mut enforcing, &board, 3600).await;
+    assert!(
+        fake.sent().iter().all(|(c, _, _)| c == "c1"),
+        "{:?}",
+        fake.sent()
+    );
 }
 
 #[tokio::test]

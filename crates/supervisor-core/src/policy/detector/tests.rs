@@ -558,3 +558,52 @@ fn the_board_carries_start_hold_time_from_an_event() {
     assert_eq!(d.findings.len(), 1, "{d:?}");
     assert_eq!(d.findings[0].since, t(30));
 }
+
+#[test]
+fn a_call_with_nobody_left_is_marked_after_a_minute_for_the_whole_call_disconnect() {
+    // The customer hung up at 100 s; only the queue's routing leg keeps the call open.
+    let board = vec![record(
+        "c1",
+        vec![party("acd", "acd")],
+        vec![ended("cust", "customer", 100)],
+    )];
+    let none = Policy::parse("").expect("empty");
+    let obs = Obs::new();
+    assert!(
+        detect(&board, &none, &obs.view(), t(159))
+            .findings
+            .is_empty(),
+        "59 s with nobody is not yet stuck"
+    );
+    let d = detect(&board, &none, &obs.view(), t(160));
+    assert_eq!(d.findings.len(), 1, "{:?}", d.findings);
+    let f = &d.findings[0];
+    assert_eq!(
+        (f.rule.as_str(), f.kind, &f.resolution),
+        (
+            NO_LIVE_PARTY,
+            FindingKind::NoLiveParty,
+            &Resolution::DisconnectConversation
+        )
+    );
+    assert_eq!(f.participant_id.as_str(), "acd");
+    assert_eq!(f.since, t(100));
+    assert!(f.since_known);
+    assert!(f.remaining.is_empty());
+    assert!(
+        f.reason.contains("nobody has been on the call for 1 min,"),
+        "{}",
+        f.reason
+    );
+    // A call with a person on it is not marked, however long the routing leg stays.
+    let busy = vec![record(
+        "c2",
+        vec![party("acd", "acd"), party("cust", "customer")],
+        vec![],
+    )];
+    assert!(
+        detect(&busy, &none, &obs.view(), t(10_000))
+            .findings
+            .is_empty()
+    );
+}
