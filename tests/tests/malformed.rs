@@ -209,6 +209,7 @@ impl Provisioner for Offline {
         Err(ProvisionError::Transient {
             status: None,
             message: "offline (scripted test)".into(),
+            source: None,
         })
     }
 

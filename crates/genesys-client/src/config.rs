@@ -128,7 +128,7 @@ impl Environment {
     /// Parses and validates a custom base URL.
     pub fn custom(api_base: &str) -> Result<Self, Error> {
         let url = Url::parse(api_base.trim()).map_err(|e| {
-            Error::invalid_config(format!("invalid API base URL {api_base:?}: {e}"))
+            Error::invalid_config(format!("invalid API base URL {api_base:?}: {e}")).with_source(e)
         })?;
         let env = Environment::Custom { api_base: url };
         env.validate()?;

@@ -5,6 +5,7 @@ use genesys_model::ids::ChannelId;
 use genesys_model::{ChannelTopic, ChannelTopicState};
 use url::Url;
 
+use crate::cause::Cause;
 use crate::provision::{ChannelInfo, ProvisionError, Provisioner, RejectedTopic};
 
 /// Provisions channels through a shared `genesys_client::Client` (one per signed-in session).
@@ -25,7 +26,7 @@ impl ClientProvisioner {
 }
 
 /// Sorts a REST failure into what the state machine does about it.
-pub fn provision_error(err: &Error) -> ProvisionError {
+pub fn provision_error(err: Error) -> ProvisionError {
     let correlation_id = err.correlation_id().map(str::to_owned);
     let message = err.vendor_message().unwrap_or_else(|| err.to_string());
     match err.kind() {
@@ -50,6 +51,7 @@ pub fn provision_error(err: &Error) -> ProvisionError {
         _ => ProvisionError::Transient {
             status: err.status(),
             message: err.to_string(),
+            source: Some(Cause::new(err)),
         },
     }
 }
@@ -60,12 +62,13 @@ impl Provisioner for ClientProvisioner {
             .client
             .create_channel()
             .await
-            .map_err(|e| provision_error(&e))?;
+            .map_err(provision_error)?;
         let connect_uri = channel
             .connect_uri
             .ok_or_else(|| ProvisionError::Transient {
                 status: Some(200),
                 message: "the channel came without a connectUri".into(),
+                source: None,
             })?;
         // The socket must be as safe as the REST calls: wss, or ws only to a loopback emulator.
         let parsed = Url::parse(&connect_uri).ok();
@@ -107,7 +110,7 @@ impl Provisioner for ClientProvisioner {
             .client
             .replace_subscriptions(channel, &entries, true)
             .await
-            .map_err(|e| provision_error(&e))?;
+            .map_err(provision_error)?;
         Ok(listing
             .entities
             .into_iter()

@@ -77,6 +77,7 @@
 //! against the emulator (`cargo run -p genesys-notify --example watch_queue`).
 
 mod backoff;
+mod cause;
 mod client;
 mod config;
 mod decode;
@@ -92,6 +93,7 @@ mod topic;
 mod transport;
 
 pub use backoff::{Backoff, BackoffPolicy};
+pub use cause::Cause;
 pub use client::{ClientProvisioner, provision_error};
 pub use config::NotifyConfig;
 pub use event::{

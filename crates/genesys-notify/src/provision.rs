@@ -11,6 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use genesys_model::ids::ChannelId;
 
+use crate::cause::Cause;
+
 /// A notification channel as the platform created it: where to connect and until when it lives.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChannelInfo {
@@ -81,6 +83,9 @@ pub enum ProvisionError {
         status: Option<u16>,
         /// What went wrong.
         message: String,
+        /// The REST client's error, when there was one, kept for the chain.
+        #[source]
+        source: Option<Cause>,
     },
 }
 
@@ -111,6 +116,7 @@ impl ProvisionError {
             408 => Self::Transient {
                 status: Some(status),
                 message,
+                source: None,
             },
             429 => Self::RateLimited { retry_after },
             400..=499 => Self::Rejected {
@@ -122,6 +128,7 @@ impl ProvisionError {
             _ => Self::Transient {
                 status: Some(status),
                 message,
+                source: None,
             },
         }
     }

@@ -12,6 +12,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::cause::Cause;
+
 pub use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// What a socket delivers, reduced to what the state machine acts on.
@@ -40,6 +42,9 @@ pub struct TransportError {
     pub message: String,
     /// The HTTP status when the upgrade itself was refused (e.g. 404 for an evicted channel).
     pub http_status: Option<u16>,
+    /// The socket library's error, when there was one, kept for the chain.
+    #[source]
+    pub source: Option<Cause>,
 }
 
 impl TransportError {
@@ -49,6 +54,16 @@ impl TransportError {
             stage,
             message: message.into(),
             http_status: None,
+            source: None,
+        }
+    }
+
+    /// Builds an error for one stage from the socket library's error, which stays its source.
+    pub fn caused_by(stage: &'static str, error: tungstenite::Error) -> Self {
+        Self {
+            message: error.to_string(),
+            source: Some(Cause::new(error)),
+            ..Self::new(stage, String::new())
         }
     }
 }
@@ -107,8 +122,9 @@ impl Transport for TungsteniteTransport {
                 stage: "connect",
                 message: format!("upgrade refused with HTTP {}", response.status()),
                 http_status: Some(response.status().as_u16()),
+                source: None,
             }),
-            Err(err) => Err(TransportError::new("connect", err.to_string())),
+            Err(err) => Err(TransportError::caused_by("connect", err)),
         }
     }
 }
@@ -138,7 +154,7 @@ impl Stream for TungsteniteSocket {
                         .unwrap_or_default(),
                 }),
                 Ok(_) => Ok(SocketMessage::Other),
-                Err(err) => Err(TransportError::new("read", err.to_string())),
+                Err(err) => Err(TransportError::caused_by("read", err)),
             })
         })
     }
@@ -150,24 +166,24 @@ impl Sink<String> for TungsteniteSocket {
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Pin::new(&mut self.inner)
             .poll_ready(cx)
-            .map_err(|e| TransportError::new("write", e.to_string()))
+            .map_err(|e| TransportError::caused_by("write", e))
     }
 
     fn start_send(mut self: Pin<&mut Self>, item: String) -> Result<(), Self::Error> {
         Pin::new(&mut self.inner)
             .start_send(Message::text(item))
-            .map_err(|e| TransportError::new("write", e.to_string()))
+            .map_err(|e| TransportError::caused_by("write", e))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Pin::new(&mut self.inner)
             .poll_flush(cx)
-            .map_err(|e| TransportError::new("write", e.to_string()))
+            .map_err(|e| TransportError::caused_by("write", e))
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Pin::new(&mut self.inner)
             .poll_close(cx)
-            .map_err(|e| TransportError::new("close", e.to_string()))
+            .map_err(|e| TransportError::caused_by("close", e))
     }
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod ipc;
 pub mod permissions;
 pub mod policy;
+pub mod present;
 pub mod roster;
 pub mod token_store;
 pub mod transcription;

@@ -6,7 +6,8 @@ use std::time::Duration;
 use genesys_model::{ConversationId, ParticipantId};
 use supervisor_core::actions::{ActionError, ActionReport, Actions, ActionsConfig, DropPlan};
 use supervisor_core::app;
-use supervisor_core::audit::AuditLog;
+use supervisor_core::audit::{AuditError, AuditLog};
+use supervisor_core::present;
 use supervisor_core::roster::Roster;
 
 use crate::cli::PartyArgs;
@@ -145,7 +146,7 @@ pub fn handle_error(
                 status: None,
                 code: Some("Forbidden".into()),
                 message: Some(format!("missing permission {permission} to {verb} {party}")),
-                explanation: Some(error.to_string()),
+                explanation: Some(present::error::action(&error)),
                 resolution: None,
                 correlation_id: None,
                 audit_id: None,
@@ -153,13 +154,25 @@ pub fn handle_error(
             };
             print_view(ctx, &view)
         }
-        ActionError::AuditFailed { report, detail } => {
+        ActionError::AuditFailed { report, source } => {
             let _ = print_report(ctx, &report, plan);
-            Err(CliError::new(format!(
-                "the outcome above could not be written to the audit log: {detail}"
-            )))
+            Err(audit_not_written(&source))
         }
         other => Err(error_to_cli(other)),
+    }
+}
+
+/// The outcome was printed but is not in the audit log: says which file and what the system said,
+/// from the typed cause (not from a flattened string).
+fn audit_not_written(cause: &AuditError) -> CliError {
+    match cause {
+        AuditError::Io { path, source } => CliError::new(format!(
+            "the outcome above could not be written to the audit log {}: {source}",
+            path.display()
+        )),
+        other => CliError::new(format!(
+            "the outcome above could not be written to the audit log: {other}"
+        )),
     }
 }
 
@@ -172,7 +185,7 @@ pub fn error_to_cli(error: ActionError) -> CliError {
             "{reason}; nothing was sent: run the command again to review the new situation"
         )),
         other => {
-            let mut text = other.to_string();
+            let mut text = present::error::action(&other);
             if let Some(id) = other.correlation_id() {
                 text.push_str(&format!(" (correlation id {id})"));
             }

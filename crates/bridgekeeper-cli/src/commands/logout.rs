@@ -40,7 +40,7 @@ pub async fn run(ctx: &Context) -> Result<Exit, CliError> {
             let store = ctx.store()?;
             tokio::task::spawn_blocking(move || store.delete(&key))
                 .await
-                .map_err(|e| CliError::from(AuthError::Internal(e.to_string())))??
+                .map_err(|e| CliError::from(AuthError::Internal(e)))??
         }
     };
     let view = LogoutView {

@@ -70,7 +70,8 @@ enum Failure {
     /// Try again after a backoff, no sooner than `retry_after`.
     Transient {
         retry_after: Option<Duration>,
-        why: String,
+        /// The error (or plain words for a timeout), kept typed so logs can walk its chain.
+        why: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The event receiver was dropped: nobody listens, stop.
     ConsumerGone,
@@ -93,14 +94,14 @@ impl From<ProvisionError> for Failure {
             ProvisionError::RateLimited { retry_after } => Self::Transient {
                 retry_after,
                 why: match retry_after {
-                    Some(after) => format!("rate limited (HTTP 429), retry after {after:?}"),
-                    None => "rate limited (HTTP 429) without Retry-After".to_owned(),
+                    Some(after) => format!("rate limited (HTTP 429), retry after {after:?}").into(),
+                    None => "rate limited (HTTP 429) without Retry-After".into(),
                 },
             },
             other @ (ProvisionError::ChannelGone | ProvisionError::Transient { .. }) => {
                 Self::Transient {
                     retry_after: None,
-                    why: other.to_string(),
+                    why: Box::new(other),
                 }
             }
         }
@@ -111,7 +112,7 @@ impl From<TransportError> for Failure {
     fn from(err: TransportError) -> Self {
         Self::Transient {
             retry_after: None,
-            why: err.to_string(),
+            why: Box::new(err),
         }
     }
 }

@@ -111,6 +111,7 @@ async fn backoff_doubles_to_the_cap_within_jitter_bounds() {
         Err(ProvisionError::Transient {
             status: Some(503),
             message: "unavailable".into(),
+            source: None,
         })
     };
     prov.script_create((0..7).map(|_| failure()));

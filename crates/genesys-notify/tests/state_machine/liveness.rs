@@ -176,6 +176,7 @@ async fn a_failed_handover_keeps_the_old_socket_and_retries() {
     prov.script_create([Err(ProvisionError::Transient {
         status: Some(502),
         message: "bad gateway".into(),
+        source: None,
     })]);
     old.socket_closing();
     sleep(Duration::from_millis(100)).await;

@@ -85,6 +85,7 @@ async fn a_transient_failure_during_a_queue_change_reconnects_with_the_new_set()
     prov.script_replace([Err(ProvisionError::Transient {
         status: Some(500),
         message: "oops".into(),
+        source: None,
     })]);
     handle
         .add_targets([q("q2")])
@@ -169,6 +170,7 @@ async fn queue_changes_while_backing_off_apply_at_the_next_connect() {
     prov.script_create([Err(ProvisionError::Transient {
         status: None,
         message: "offline".into(),
+        source: None,
     })]);
     let (transport, _ctl) = fake_transport();
     let (handle, mut events) = spawn(config(), [q("q1")], prov.clone(), transport);

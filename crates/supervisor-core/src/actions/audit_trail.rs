@@ -88,7 +88,7 @@ impl Actions {
             Ok(()) => Ok(report),
             Err(e) => Err(ActionError::AuditFailed {
                 report: Box::new(report),
-                detail: e.to_string(),
+                source: e,
             }),
         })
     }
@@ -139,8 +139,9 @@ impl Actions {
         }
         let sent = ctx.timings.to_wire.is_some();
         let detail = format!(
-            "{}: {error}{}",
+            "{}: {}{}",
             error.code().as_str(),
+            crate::present::error::action(&error),
             if sent { "" } else { " [request not sent]" }
         );
         let record = self.audit_record(

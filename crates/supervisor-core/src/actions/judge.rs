@@ -1,11 +1,13 @@
-//! Judgement: was the change done, not done, or unknown, and the outcome the supervisor sees.
+//! Judgement: was the change done, not done, or unknown, and the outcome the supervisor sees
+//! (its words come from [`crate::present`]).
 
 use std::time::Instant;
 
-use super::explain;
 use super::outcome::{ActionKind, ActionOutcome, LegView};
 use super::service::{Actions, Ctx};
 use super::verify::{Expect, Flag, Verification, Verified};
+use crate::present;
+use crate::present::outcome::StillShows;
 
 impl Actions {
     /// Turns a verification into the outcome the supervisor sees.
@@ -42,10 +44,7 @@ impl Actions {
                 ActionOutcome::NotConfirmed {
                     waited: sent.elapsed(),
                     still_shows: still,
-                    explanation: format!(
-                        "Genesys Cloud accepted the request to {} {party}, but {why}.",
-                        ctx.kind.verb()
-                    ),
+                    explanation: present::outcome::lost(ctx.kind.verb(), &party, &why),
                     communication_id: None,
                 },
                 None,
@@ -53,45 +52,31 @@ impl Actions {
             Verified::TimedOut => {
                 let waited = sent.elapsed();
                 let shows = match (&still, expect) {
-                    (Some(view), Expect::Dropped { .. }) => format!(
-                        "it still shows {party} as {}",
-                        view.state.as_deref().unwrap_or("on the call")
-                    ),
+                    (Some(view), Expect::Dropped { .. }) => {
+                        StillShows::State(view.state.as_deref())
+                    }
                     (
                         Some(view),
                         Expect::Flag {
                             flag: Flag::Muted, ..
                         },
-                    ) => format!(
-                        "it still shows {party} as {}",
-                        if view.muted { "muted" } else { "not muted" }
-                    ),
+                    ) => StillShows::Muted(view.muted),
                     (
                         Some(view),
                         Expect::Flag {
                             flag: Flag::Held, ..
                         },
-                    ) => format!(
-                        "it still shows {party} as {}",
-                        if view.held { "on hold" } else { "not on hold" }
-                    ),
-                    (None, _) => "the change could not be seen".to_owned(),
+                    ) => StillShows::Held(view.held),
+                    (None, _) => StillShows::Unseen,
                 };
-                let advice = match expect {
-                    Expect::Dropped { .. } => {
-                        " The party may still be on the call: try again, or disconnect their call \
-                         directly (per-communication disconnect)."
-                    }
-                    Expect::Flag { .. } => " Try again in a moment.",
-                };
-                let mut explanation = format!(
-                    "Genesys Cloud accepted the request to {} {party}, but after {:.1} s {shows}.{advice}",
+                let explanation = present::outcome::timed_out(
                     ctx.kind.verb(),
-                    waited.as_secs_f64()
+                    &party,
+                    waited,
+                    shows,
+                    matches!(expect, Expect::Dropped { .. }),
+                    v.note.as_deref(),
                 );
-                if let Some(note) = &v.note {
-                    explanation.push_str(&format!(" (Note: {note}.)"));
-                }
                 (
                     ActionOutcome::NotConfirmed {
                         waited,
@@ -113,11 +98,7 @@ pub(super) fn already_gone(ctx: &Ctx, request_sent: bool) -> ActionOutcome {
     let party = ctx.party_label();
     ActionOutcome::AlreadyGone {
         request_sent,
-        explanation: if request_sent {
-            format!("Genesys Cloud says {party} had already left the call; nothing was changed.")
-        } else {
-            format!("{party} had already left the call; nothing was sent.")
-        },
+        explanation: present::outcome::already_gone(&party, request_sent),
     }
 }
 
@@ -127,6 +108,6 @@ pub(super) fn refused(kind: ActionKind, party: &str, e: &genesys_client::Error) 
         code: e.code().map(str::to_owned),
         message: e.vendor_message().unwrap_or_else(|| e.to_string()),
         correlation_id: e.correlation_id().map(str::to_owned),
-        explanation: explain::refusal(kind, party, e.status(), e.code()),
+        explanation: present::refusal::refusal(kind, party, e.status(), e.code()),
     }
 }

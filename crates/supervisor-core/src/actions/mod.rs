@@ -22,7 +22,6 @@
 
 mod audit_trail;
 mod error;
-mod explain;
 mod judge;
 mod outcome;
 mod plan;

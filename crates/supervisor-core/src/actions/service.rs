@@ -239,6 +239,12 @@ impl Actions {
         &self.inner.roster
     }
 
+    /// The REST client the actions were given (by the session's owner, not the roster), for the
+    /// policy engine's per-communication disconnect.
+    pub(crate) fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
     /// True once the followed session ended by itself (a refused request, an expired token, the
     /// platform's revocation): every later action fails fast.
     pub fn session_expired(&self) -> bool {
@@ -306,7 +312,7 @@ impl Actions {
                 detail: "That call no longer exists.".into(),
             }),
             Err(RosterError::Api(e)) => Err(self.client_error(e, Some(conversation))),
-            Err(other) => Err(ActionError::Internal(other.to_string())),
+            Err(other) => Err(ActionError::Internal(other)),
         }
     }
 
@@ -640,7 +646,7 @@ impl Actions {
     ) -> Result<Audited, ActionError> {
         let request: Request =
             build::patch_participant(&ctx.conversation_id, expect.target(), &body)
-                .map_err(|e| ActionError::InvalidArgument(e.to_string()))?;
+                .map_err(ActionError::InvalidRequest)?;
         let roster = &self.inner.roster;
         // Subscribe before sending, so no confirming change can slip between the two.
         let changes = roster.changes();
@@ -707,10 +713,8 @@ impl Actions {
                             Ok(self.finish(ctx, outcome, correlation_id, None).await)
                         } else {
                             Err(ActionError::Unreachable {
-                                detail: format!(
-                                    "{e}; the change was not seen afterwards, so {party} is most likely unchanged"
-                                ),
-                                correlation_id,
+                                source: e,
+                                unchanged: Some(party),
                             })
                         }
                     }
@@ -758,12 +762,10 @@ fn read_error(e: genesys_client::Error, conversation: Option<&ConversationId>) -
             party: "this call".into(),
             permission: "conversation:communication:view",
         },
-        ErrorKind::InvalidRequest | ErrorKind::InvalidConfig => {
-            ActionError::InvalidArgument(e.to_string())
-        }
+        ErrorKind::InvalidRequest | ErrorKind::InvalidConfig => ActionError::InvalidRequest(e),
         _ => ActionError::Unreachable {
-            detail: e.to_string(),
-            correlation_id,
+            source: e,
+            unchanged: None,
         },
     }
 }

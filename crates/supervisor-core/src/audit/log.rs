@@ -148,7 +148,7 @@ impl AuditLog {
         let log = self.clone();
         tokio::task::spawn_blocking(move || log.append(&record))
             .await
-            .map_err(|e| self.io(io::Error::other(e.to_string())))?
+            .map_err(|e| self.io(io::Error::other(e)))?
     }
 
     /// Reads every record; lines that do not parse (such as a line torn by a crash) are skipped

@@ -20,6 +20,7 @@ pub(crate) fn parse_environment(label: &str) -> Result<Environment, AuthError> {
     }
     let env = Environment::custom(label).map_err(|e| AuthError::InvalidConfig {
         reason: format!("stored environment is not usable: {e}"),
+        source: Some(e),
     })?;
     check_allowed(&env)?;
     Ok(env)
@@ -32,6 +33,7 @@ pub(crate) fn check_allowed(environment: &Environment) -> Result<(), AuthError> 
         .validate()
         .map_err(|e| AuthError::InvalidConfig {
             reason: e.to_string(),
+            source: Some(e),
         })?;
     match environment {
         Environment::Region(_) => Ok(()),
@@ -42,6 +44,7 @@ pub(crate) fn check_allowed(environment: &Environment) -> Result<(), AuthError> 
                  (http://127.0.0.1:PORT), not {}; choose a Genesys Cloud region instead",
                 other.api_base()
             ),
+            source: None,
         }),
     }
 }
@@ -185,5 +188,23 @@ mod tests {
         assert!(err.to_string().contains("local emulator"), "{err}");
         assert!(parse_environment("http://10.0.0.1:80").is_err());
         assert!(parse_environment("mars_north_1").is_err());
+    }
+
+    #[test]
+    fn an_unusable_stored_environment_keeps_the_url_error_in_its_chain() {
+        use std::error::Error as _;
+        let err = parse_environment("no url here").expect_err("not a region, not a URL");
+        assert!(matches!(err, AuthError::InvalidConfig { .. }), "{err}");
+        let client = err
+            .source()
+            .and_then(|s| s.downcast_ref::<genesys_client::Error>())
+            .expect("the client's refusal is the source");
+        assert_eq!(client.kind(), genesys_client::ErrorKind::InvalidConfig);
+        assert!(
+            client
+                .source()
+                .is_some_and(|s| s.downcast_ref::<url::ParseError>().is_some()),
+            "the URL parser's error is below the client's"
+        );
     }
 }

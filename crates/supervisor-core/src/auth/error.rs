@@ -79,13 +79,16 @@ pub enum AuthError {
     /// A Genesys call made by the session failed (e.g. the refresh could not reach the server).
     #[error(transparent)]
     Api(genesys_client::Error),
-    /// A background task failed unexpectedly.
+    /// A background task (a keyring call off the runtime) failed unexpectedly.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] tokio::task::JoinError),
     /// The sign-in settings are unusable (bad path, plain HTTP to a non-loopback host, ...).
     #[error("invalid sign-in settings: {reason}")]
     InvalidConfig {
         /// What is wrong.
         reason: String,
+        /// The client's refusal, when the settings were refused by `genesys-client`.
+        #[source]
+        source: Option<genesys_client::Error>,
     },
 }

@@ -70,6 +70,7 @@ impl LoopbackListener {
                     "redirect path {:?} must start with '/' and have no query",
                     config.path
                 ),
+                source: None,
             });
         }
         let listener = TcpListener::bind(("127.0.0.1", config.port))

@@ -241,7 +241,7 @@ impl Session {
             let key = key.clone();
             tokio::task::spawn_blocking(move || store.load(&key))
                 .await
-                .map_err(|e| AuthError::Internal(e.to_string()))??
+                .map_err(AuthError::Internal)??
         };
         let Some(stored) = loaded else {
             return Err(AuthError::NotSignedIn);
@@ -528,7 +528,7 @@ impl Session {
         let key = self.inner.key.clone();
         let deleted = tokio::task::spawn_blocking(move || store.delete(&key))
             .await
-            .map_err(|e| AuthError::Internal(e.to_string()))??;
+            .map_err(AuthError::Internal)??;
         tracing::info!(account = %self.inner.key, deleted, "signed out");
         Ok(())
     }

@@ -91,6 +91,7 @@ impl SignIn {
         if config.client_id.trim().is_empty() {
             return Err(AuthError::InvalidConfig {
                 reason: "the OAuth client id is empty".into(),
+                source: None,
             });
         }
         // Validates the key shape early (e.g. no '@' in the client id).
@@ -98,6 +99,7 @@ impl SignIn {
         let oauth =
             OAuthClient::new(&config.environment).map_err(|e| AuthError::InvalidConfig {
                 reason: e.to_string(),
+                source: Some(e),
             })?;
         let listener = LoopbackListener::bind(&config.loopback).await?;
         let redirect_uri = listener.redirect_uri();
@@ -113,6 +115,7 @@ impl SignIn {
                 .url(&config.environment)
                 .map_err(|e| AuthError::InvalidConfig {
                     reason: e.to_string(),
+                    source: Some(e),
                 })?;
         if config.client_secret.is_some() {
             // The confidential code grant authenticates with the secret and sends no verifier.
@@ -234,7 +237,7 @@ impl SignIn {
             let key = key.clone();
             tokio::task::spawn_blocking(move || store.save(&key, &stored))
                 .await
-                .map_err(|e| AuthError::Internal(e.to_string()))??;
+                .map_err(AuthError::Internal)??;
         }
         tracing::info!(account = %key, user_id = %stored.user_id, %expires_at, "signed in");
         Session::from_stored(

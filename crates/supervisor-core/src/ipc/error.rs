@@ -1,4 +1,5 @@
-//! The one error shape every command answers with: a code the UI switches on and a sentence for people.
+//! The one error shape every command answers with: a code the UI switches on and a sentence for
+//! people (the sentences come from [`crate::present`]).
 
 use genesys_model::error::codes;
 use serde::Serialize;
@@ -9,6 +10,7 @@ use crate::actions::ActionError;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
 pub use crate::error::ErrorCode;
+use crate::present;
 use crate::roster::RosterError;
 use crate::token_store::TokenStoreError;
 
@@ -53,10 +55,7 @@ impl IpcError {
 
     /// The caller needs a session first.
     pub fn not_signed_in() -> Self {
-        Self::new(
-            ErrorCode::NotSignedIn,
-            "You are not signed in. Sign in to your Genesys Cloud organisation first.",
-        )
+        Self::new(ErrorCode::NotSignedIn, present::error::not_signed_in())
     }
 
     /// Attaches the correlation id of the failed Genesys call.
@@ -97,46 +96,6 @@ impl fmt::Display for IpcError {
 
 impl std::error::Error for IpcError {}
 
-/// A Genesys vendor error code explained for a supervisor; `None` when we have nothing better than the
-/// platform's own message.
-pub fn explain_vendor_code(code: &str) -> Option<&'static str> {
-    Some(match code {
-        codes::MISSING_ANY_PERMISSIONS | codes::MISSING_PERMISSIONS | codes::NOT_AUTHORIZED => {
-            "Your Genesys Cloud role does not allow this. Disconnecting, muting or holding someone else's \
-             call needs the permission conversation:communication:disconnect; ask your administrator."
-        }
-        codes::CALL_DISCONNECTED => "That party had already left the call.",
-        codes::CONVERSATION_NOT_FOUND => "That call no longer exists.",
-        codes::NOT_CONVERSATION_PARTICIPANT => {
-            "Genesys Cloud does not let you act on this call because you are not a party on it and \
-             lack the permission to act on other people's calls."
-        }
-        codes::FORBIDDEN_NOT_ACTIVE_PARTICIPANT => {
-            "Genesys Cloud refused: you are not an active party on this call."
-        }
-        codes::HOLD_ALERTING => "A party whose phone is still ringing cannot be put on hold.",
-        codes::CANNOT_CONFINE_PARTY => {
-            "This party cannot be confined because the call is not a conference."
-        }
-        codes::CANNOT_DISCONNECT_CALL => "Genesys Cloud cannot disconnect this call.",
-        codes::NOT_A_USER => {
-            "This sign-in is not a user (it is a client-credentials token); call control needs a \
-             supervisor's own sign-in."
-        }
-        codes::TOO_MANY_REQUESTS => {
-            "Genesys Cloud is rate-limiting requests; wait a moment and try again."
-        }
-        codes::BAD_CREDENTIALS | codes::AUTHENTICATION_REQUIRED => {
-            "Your session has ended; sign in again."
-        }
-        codes::NOT_FOUND => "That party or call could not be found; it may have ended.",
-        codes::INTERNAL_SERVER_ERROR | codes::SERVICE_UNAVAILABLE | codes::REQUEST_TIMEOUT => {
-            "Genesys Cloud had a temporary problem; try again in a moment."
-        }
-        _ => return None,
-    })
-}
-
 fn rate_limit_secs(error: &genesys_client::Error) -> Option<u32> {
     error
         .retry_after()
@@ -146,55 +105,24 @@ fn rate_limit_secs(error: &genesys_client::Error) -> Option<u32> {
 impl From<genesys_client::Error> for IpcError {
     fn from(error: genesys_client::Error) -> Self {
         use genesys_client::ErrorKind as K;
-        let plain = error.code().and_then(explain_vendor_code);
-        let vendor = error.vendor_message().unwrap_or_else(|| error.to_string());
-        let said =
-            |fallback: &str| plain.map_or_else(|| format!("{fallback} {vendor}"), str::to_owned);
-        let (code, message) = match error.kind() {
-            K::Unauthorized => (
-                ErrorCode::SessionExpired,
-                "Your session has expired or was revoked. Sign in again.".to_owned(),
-            ),
-            K::NotSignedIn => (
-                ErrorCode::NotSignedIn,
-                "You are not signed in. Sign in to your Genesys Cloud organisation first."
-                    .to_owned(),
-            ),
-            K::Forbidden => (ErrorCode::Forbidden, said("Genesys Cloud refused:")),
-            K::NotFound => (ErrorCode::ParticipantGone, said("Not found:")),
-            K::RateLimited => (ErrorCode::RateLimited, said("Genesys Cloud is busy:")),
-            K::Server => (
-                ErrorCode::Unreachable,
-                format!(
-                    "Genesys Cloud answered with a server error{}; try again in a moment.",
-                    error
-                        .status()
-                        .map(|s| format!(" ({s})"))
-                        .unwrap_or_default()
-                ),
-            ),
-            K::Unreachable => (
-                ErrorCode::Unreachable,
-                format!(
-                    "Genesys Cloud could not be reached ({error}). Check the network and try again."
-                ),
-            ),
+        let code = match error.kind() {
+            K::Unauthorized => ErrorCode::SessionExpired,
+            K::NotSignedIn => ErrorCode::NotSignedIn,
+            K::Forbidden => ErrorCode::Forbidden,
+            K::NotFound => ErrorCode::ParticipantGone,
+            K::RateLimited => ErrorCode::RateLimited,
+            K::Server | K::Unreachable => ErrorCode::Unreachable,
             K::BadRequest if error.code() == Some(codes::CALL_DISCONNECTED) => {
-                (ErrorCode::ParticipantGone, said(""))
+                ErrorCode::ParticipantGone
             }
-            K::BadRequest if error.code() == Some(codes::NOT_A_USER) => {
-                (ErrorCode::Forbidden, said(""))
-            }
-            K::InvalidConfig | K::InvalidRequest => (ErrorCode::InvalidArgument, error.to_string()),
-            K::OAuth => (
-                ErrorCode::SignInFailed,
-                format!("Genesys Cloud refused the sign-in: {vendor}"),
-            ),
-            _ => (ErrorCode::Internal, error.to_string()),
+            K::BadRequest if error.code() == Some(codes::NOT_A_USER) => ErrorCode::Forbidden,
+            K::InvalidConfig | K::InvalidRequest => ErrorCode::InvalidArgument,
+            K::OAuth => ErrorCode::SignInFailed,
+            _ => ErrorCode::Internal,
         };
         Self {
             code,
-            message,
+            message: present::error::client(&error),
             correlation_id: error.correlation_id().map(str::to_owned),
             retry_after_secs: (code == ErrorCode::RateLimited)
                 .then(|| rate_limit_secs(&error))
@@ -226,23 +154,11 @@ impl From<AuthError> for IpcError {
             {
                 api.into()
             }
-            AuthError::TokenRequest(api) => {
-                let id = api.correlation_id().map(str::to_owned);
-                let mut e = Self::new(
-                    ErrorCode::SignInFailed,
-                    format!(
-                        "Genesys Cloud did not accept the sign-in ({}). Check the client id (and secret) \
-                         and that the redirect URI is registered on the OAuth client, then try again.",
-                        api.vendor_message().unwrap_or_else(|| api.to_string())
-                    ),
-                );
-                e.correlation_id = id;
-                e
-            }
             other => {
                 let code = match &other {
                     AuthError::PortInUse { .. } => ErrorCode::PortInUse,
-                    AuthError::CallbackTimeout { .. }
+                    AuthError::TokenRequest(_)
+                    | AuthError::CallbackTimeout { .. }
                     | AuthError::AuthorizationDenied { .. }
                     | AuthError::ClientRejected { .. }
                     | AuthError::Profile(_)
@@ -252,7 +168,14 @@ impl From<AuthError> for IpcError {
                     AuthError::InvalidConfig { .. } => ErrorCode::InvalidArgument,
                     _ => ErrorCode::Internal,
                 };
-                Self::new(code, capitalise(&other.to_string()))
+                let correlation_id = match &other {
+                    AuthError::TokenRequest(api) => api.correlation_id().map(str::to_owned),
+                    _ => None,
+                };
+                Self {
+                    correlation_id,
+                    ..Self::new(code, present::error::auth(&other))
+                }
             }
         }
     }
@@ -260,9 +183,7 @@ impl From<AuthError> for IpcError {
 
 impl From<AuditError> for IpcError {
     fn from(error: AuditError) -> Self {
-        Self::internal(format!(
-            "The audit log could not be read or written: {error}"
-        ))
+        Self::internal(present::error::audit(&error))
     }
 }
 
@@ -271,7 +192,7 @@ impl From<ActionError> for IpcError {
         let code = error.code();
         Self {
             code,
-            message: capitalise(&error.to_string()),
+            message: present::error::action_sentence(&error),
             correlation_id: error.correlation_id().map(str::to_owned),
             retry_after_secs: error
                 .retry_after()
@@ -284,28 +205,15 @@ impl From<RosterError> for IpcError {
     fn from(error: RosterError) -> Self {
         match error {
             RosterError::Api(api) => api.into(),
-            RosterError::ConversationNotFound(id) => Self::new(
-                ErrorCode::ParticipantGone,
-                format!("The call {id} is no longer known to Genesys Cloud; it has ended."),
-            ),
-            other if other.is_session_expired() => Self::new(
-                ErrorCode::SessionExpired,
-                "Your session has expired or was revoked. Sign in again.",
-            ),
-            other => Self::new(
-                ErrorCode::Unreachable,
-                format!("The live call list is not available: {other}"),
-            ),
+            other => {
+                let code = match &other {
+                    RosterError::ConversationNotFound(_) => ErrorCode::ParticipantGone,
+                    o if o.is_session_expired() => ErrorCode::SessionExpired,
+                    _ => ErrorCode::Unreachable,
+                };
+                Self::new(code, present::error::roster(&other))
+            }
         }
-    }
-}
-
-/// Core messages are written as clauses ("your session has expired; ..."); the UI shows sentences.
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -358,17 +266,9 @@ mod tests {
         assert!(e.message.contains("GNOME Keyring"), "{}", e.message);
         let e: IpcError = AuthError::InvalidConfig {
             reason: "bad".into(),
+            source: None,
         }
         .into();
         assert_eq!(e.code, ErrorCode::InvalidArgument);
-    }
-
-    #[test]
-    fn vendor_codes_have_plain_words() {
-        assert!(
-            explain_vendor_code(codes::MISSING_ANY_PERMISSIONS)
-                .is_some_and(|t| t.contains("conversation:communication:disconnect"))
-        );
-        assert_eq!(explain_vendor_code("something.new"), None);
     }
 }

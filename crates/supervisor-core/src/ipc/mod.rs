@@ -33,4 +33,4 @@ pub mod contract {
     pub use super::session::*;
 }
 
-pub use error::{ErrorCode, IpcError, explain_vendor_code};
+pub use error::{ErrorCode, IpcError};

@@ -887,7 +887,7 @@ impl LegActions for Actions {
                 };
             }
         };
-        if let Err(e) = self.roster().client().execute(request).await {
+        if let Err(e) = self.client().execute(request).await {
             let refused = e.status().is_some();
             return DropResult {
                 outcome: if refused {
@@ -943,6 +943,6 @@ fn action_error(e: &ActionError) -> DropResult {
     DropResult {
         outcome,
         accepted: false,
-        detail: Some(e.to_string()),
+        detail: Some(crate::present::error::action(e)),
     }
 }

@@ -2,15 +2,10 @@
 
 use genesys_model::error::codes;
 
-use super::outcome::ActionKind;
+use crate::actions::ActionKind;
 
 /// Explains a refusal of `action` on `party` from its HTTP status and vendor code.
-pub(crate) fn refusal(
-    action: ActionKind,
-    party: &str,
-    status: Option<u16>,
-    code: Option<&str>,
-) -> String {
+pub fn refusal(action: ActionKind, party: &str, status: Option<u16>, code: Option<&str>) -> String {
     let verb = action.verb();
     let by_code = code.and_then(|code| {
         Some(match code {
