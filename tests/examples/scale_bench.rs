@@ -19,6 +19,7 @@ use bridgekeeper_tests::scale::{
     api_requests, api_requests_until, equal_to_truth, scale_config, start_roster,
 };
 use bridgekeeper_tests::{Rig, find_call};
+use genesys_client::Client;
 use genesys_model::{ConversationId, ParticipantId};
 use supervisor_core::actions::ActionOutcome;
 use supervisor_core::roster::Roster;
@@ -73,8 +74,13 @@ async fn wait_full_detail(roster: &Roster, within: Duration) -> Option<Duration>
 }
 
 /// Drops the last connected party of a plain three-party call; returns command-to-outcome time.
-async fn one_drop(rig: &Rig, roster: &Roster, audit: &str) -> Result<Duration, String> {
-    let actions = rig.actions(roster, audit).await;
+async fn one_drop(
+    rig: &Rig,
+    client: &Client,
+    roster: &Roster,
+    audit: &str,
+) -> Result<Duration, String> {
+    let actions = rig.actions(client, roster, audit).await;
     let (conversation, parties) = find_call(rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).ok_or("no party")?;
     let started = Instant::now();
@@ -112,20 +118,21 @@ async fn main() {
     // Cold start, with a drop issued while it runs.
     let since = rig.request_seq();
     let started = Instant::now();
-    let (roster, _) = start_roster(&rig, true).await;
+    let (roster, client) = start_roster(&rig, true).await;
     let drop_rig = &rig;
+    let drop_client = client.clone();
     let drop_roster = roster.clone();
     let (drop_during, complete) = tokio::join!(
         async move {
             tokio::time::sleep(Duration::from_millis(3_300)).await;
-            one_drop(drop_rig, &drop_roster, "during.jsonl").await
+            one_drop(drop_rig, &drop_client, &drop_roster, "during.jsonl").await
         },
         roster.wait_until_trusted(Duration::from_secs(600))
     );
     let complete_after = started.elapsed();
     let complete_seq = rig.request_seq();
     // The idle fill-in starts the moment the board is complete; count it apart.
-    let at_complete = roster.client().budget_stats();
+    let at_complete = client.budget_stats();
     assert!(
         complete,
         "the board never became complete: {:?}",
@@ -163,7 +170,7 @@ async fn main() {
         ),
         Err(e) => println!("drop during the cold start: FAILED {e}"),
     }
-    match one_drop(&rig, &roster, "idle.jsonl").await {
+    match one_drop(&rig, &client, &roster, "idle.jsonl").await {
         Ok(t) => println!(
             "drop on the idle board: {} ms command to outcome",
             t.as_millis()
@@ -227,7 +234,7 @@ async fn main() {
             total_requests as f64 / rounds.max(1) as f64
         );
     }
-    let stats = roster.client().budget_stats();
+    let stats = client.budget_stats();
     println!(
         "budget: sent interactive/background/idle {:?}, 429 seen {:?}",
         stats.sent, stats.refused

@@ -178,10 +178,13 @@ impl Rig {
         Roster::connect(client, queues, notify_config(), roster_config())
     }
 
-    /// A roster on every queue signed in as the supervisor, waited on until trusted.
-    pub async fn supervisor_roster(&self) -> (Roster, AccessToken) {
+    /// A roster on every queue signed in as the supervisor, waited on until trusted, and the
+    /// supervisor's REST client it runs on (actions take the client from here, as the app hands
+    /// it to them, never from the roster).
+    pub async fn supervisor_roster(&self) -> (Roster, Client) {
         let token = self.token(SUPERVISOR_EMAIL).await;
-        let roster = self.roster(self.client(&token), self.all_queues());
+        let client = self.client(&token);
+        let roster = self.roster(client.clone(), self.all_queues());
         assert!(
             roster.wait_until_trusted(Duration::from_secs(10)).await,
             "roster trusted: {:?}",
@@ -193,7 +196,7 @@ impl Rig {
             "roster fully detailed: {:?}",
             roster.status().completeness
         );
-        (roster, token)
+        (roster, client)
     }
 
     /// An audit log file in the rig's folder.
@@ -201,10 +204,10 @@ impl Rig {
         AuditLog::open(self.dir.path().join(name)).expect("audit log")
     }
 
-    /// Actions for the roster's user (reads `users/me?expand=authorization`).
-    pub async fn actions(&self, roster: &Roster, audit: &str) -> Actions {
+    /// Actions for the roster's user over `client` (reads `users/me?expand=authorization`).
+    pub async fn actions(&self, client: &Client, roster: &Roster, audit: &str) -> Actions {
         Actions::new(
-            roster.client().clone(),
+            client.clone(),
             roster.clone(),
             self.audit_log(audit),
             actions_config(),

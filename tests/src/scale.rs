@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use genesys_client::Client;
 use genesys_emulator::{EmulatorConfig, SUPERVISOR_EMAIL, ScenarioName};
 use genesys_model::UserId;
 use serde_json::Value;
@@ -108,20 +109,22 @@ pub async fn equal_to_truth(
     }
 }
 
-/// A roster over every queue (and the supervisor's own calls when `users`), as the app starts it.
-pub async fn start_roster(rig: &Rig, users: bool) -> (Roster, UserId) {
+/// A roster over every queue (and the supervisor's own calls when `users`), as the app starts it,
+/// and the REST client it runs on (for actions and the budget's figures).
+pub async fn start_roster(rig: &Rig, users: bool) -> (Roster, Client) {
     let token = rig.token(SUPERVISOR_EMAIL).await;
     let me = UserId::new(rig.user(SUPERVISOR_EMAIL));
     let watch = Watch {
         queues: rig.all_queues().into_iter().collect(),
         users: if users {
-            [me.clone()].into_iter().collect()
+            [me].into_iter().collect()
         } else {
             Default::default()
         },
     };
+    let client = rig.client(&token);
     let roster = Roster::connect_watching(
-        rig.client(&token),
+        client.clone(),
         WatchRequest {
             watch,
             queue_people: false,
@@ -129,5 +132,5 @@ pub async fn start_roster(rig: &Rig, users: bool) -> (Roster, UserId) {
         notify_config(),
         roster_config(),
     );
-    (roster, me)
+    (roster, client)
 }

@@ -33,8 +33,8 @@ fn with_purpose<'a>(parties: &'a [(String, String)], purpose: &str) -> &'a str {
 #[tokio::test]
 async fn dropping_one_party_of_a_three_party_conference_is_confirmed_and_the_others_stay() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties
         .iter()
@@ -102,8 +102,8 @@ async fn dropping_one_party_of_a_three_party_conference_is_confirmed_and_the_oth
 #[tokio::test]
 async fn a_two_party_call_plan_warns_that_the_call_will_end() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 2, true).await;
     let agent = with_purpose(&parties, "agent");
     let (c, p) = ids(&conversation, agent);
@@ -138,8 +138,8 @@ async fn a_two_party_call_plan_warns_that_the_call_will_end() {
 #[tokio::test]
 async fn a_stale_duplicate_resolves_to_the_live_leg_and_ended_legs_send_nothing() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let snapshot = roster.snapshot();
     let record = snapshot
         .conversations
@@ -228,8 +228,8 @@ async fn a_stale_duplicate_resolves_to_the_live_leg_and_ended_legs_send_nothing(
 #[tokio::test]
 async fn a_leg_that_leaves_between_plan_and_execute_is_already_gone() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let external = parties
         .iter()
@@ -275,8 +275,8 @@ async fn a_leg_that_leaves_between_plan_and_execute_is_already_gone() {
 #[tokio::test]
 async fn a_changed_call_or_an_old_plan_must_be_reviewed_again() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let agent = with_purpose(&parties, "agent").to_owned();
     let other = parties
@@ -316,7 +316,7 @@ async fn a_changed_call_or_an_old_plan_must_be_reviewed_again() {
 
     // A plan older than its time to live is refused too.
     let strict = Actions::new(
-        roster.client().clone(),
+        client.clone(),
         roster.clone(),
         rig.audit_log("strict.jsonl"),
         ActionsConfig {
@@ -339,8 +339,8 @@ async fn a_changed_call_or_an_old_plan_must_be_reviewed_again() {
 #[tokio::test]
 async fn a_phantom_drop_is_not_confirmed_and_says_what_the_platform_shows() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");
     rig.fault(&FaultSpec::PhantomDrop {
@@ -388,8 +388,8 @@ async fn a_phantom_drop_is_not_confirmed_and_says_what_the_platform_shows() {
 #[tokio::test]
 async fn a_late_event_is_confirmed_by_one_re_read() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");
     // The drop's state change publishes no event.
@@ -427,8 +427,8 @@ async fn a_late_event_is_confirmed_by_one_re_read() {
 #[tokio::test]
 async fn mute_and_hold_are_verified_both_ways() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 2, false).await;
     let customer = with_purpose(&parties, "customer").to_owned();
     let (c, p) = ids(&conversation, &customer);
@@ -463,9 +463,10 @@ async fn mute_and_hold_are_verified_both_ways() {
 async fn without_the_permission_the_drop_is_refused_locally_and_by_the_platform() {
     let rig = Rig::start().await;
     let token = rig.token(OBSERVER_EMAIL).await;
-    let roster = rig.roster(rig.client(&token), rig.all_queues());
+    let client = rig.client(&token);
+    let roster = rig.roster(client.clone(), rig.all_queues());
     assert!(roster.wait_until_trusted(Duration::from_secs(10)).await);
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     assert!(!actions.actor().can_act_on_others);
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");

@@ -12,8 +12,8 @@ const CALLS: &str = "/api/v2/conversations/calls";
 #[tokio::test]
 async fn a_short_429_storm_is_waited_out_and_the_drop_confirmed() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");
     let (c, p) = (
@@ -51,8 +51,8 @@ async fn a_short_429_storm_is_waited_out_and_the_drop_confirmed() {
 #[tokio::test]
 async fn an_endless_429_storm_is_rate_limited_and_changes_nothing() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 2, false).await;
     let target = parties[0].0.clone();
     let (c, p) = (
@@ -95,8 +95,8 @@ async fn an_endless_429_storm_is_rate_limited_and_changes_nothing() {
 #[tokio::test]
 async fn a_5xx_on_the_drop_is_refused_with_its_details_and_a_retry_works() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");
     let (c, p) = (
@@ -145,8 +145,8 @@ async fn a_5xx_on_the_drop_is_refused_with_its_details_and_a_retry_works() {
 #[tokio::test]
 async fn under_mixed_429_and_5xx_bursts_every_outcome_matches_the_truth() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     rig.fault(&FaultSpec::ServerError {
         status: 500,
         count: None,

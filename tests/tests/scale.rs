@@ -101,9 +101,9 @@ async fn after_each_socket_kill_the_board_is_true_within_five_seconds_at_no_429(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drop_during_a_resync_is_not_held_behind_background_reads() {
     let rig = Rig::start_with(scale_config(CALLS)).await;
-    let (roster, _) = start_roster(&rig, false).await;
+    let (roster, client) = start_roster(&rig, false).await;
     assert!(roster.wait_until_trusted(Duration::from_secs(60)).await);
-    let actions = rig.actions(&roster, "scale.jsonl").await;
+    let actions = rig.actions(&client, &roster, "scale.jsonl").await;
     // A plain three-party call from the truth.
     let (conversation, parties) = bridgekeeper_tests::find_call(&rig, 3, true).await;
     let target = parties.last().map(|(id, _)| id.clone()).expect("party");

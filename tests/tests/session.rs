@@ -55,10 +55,10 @@ async fn an_expired_session_fails_every_action_and_sends_nothing_later() {
     let rig = Rig::start().await;
     let session = sign_in(&rig).await;
     let client = rig.client_with(session.clone());
-    let roster = rig.roster(client, rig.all_queues());
+    let roster = rig.roster(client.clone(), rig.all_queues());
     assert!(roster.wait_until_trusted(Duration::from_secs(10)).await);
     let actions = Actions::new(
-        roster.client().clone(),
+        client,
         roster.clone(),
         rig.audit_log("audit.jsonl"),
         actions_config(),
@@ -130,8 +130,8 @@ async fn an_expired_session_fails_every_action_and_sends_nothing_later() {
 #[tokio::test]
 async fn a_revoked_token_is_session_expired_and_the_roster_says_so() {
     let rig = Rig::start().await;
-    let (roster, _) = rig.supervisor_roster().await;
-    let actions = rig.actions(&roster, "audit.jsonl").await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let actions = rig.actions(&client, &roster, "audit.jsonl").await;
     let (conversation, parties) = find_call(&rig, 2, false).await;
     let (c, p) = (
         ConversationId::new(&conversation),

@@ -110,8 +110,7 @@ fn call_on(rig: &Rig, roster: &Roster, queue: &str) -> (ConversationId, String) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_outside_party_is_found_and_a_speaking_one_is_not() {
     let rig = Rig::start_with(emulator(ScenarioName::SilentParty)).await;
-    let (roster, token) = rig.supervisor_roster().await;
-    let client = rig.client(&token);
+    let (roster, client) = rig.supervisor_roster().await;
     let feed = TranscriptFeed::start(&client, &roster, feed_config());
     let policy = Policy::parse(SILENT).expect("policy");
     let (billing, customer) = call_on(&rig, &roster, "Billing");
@@ -209,8 +208,8 @@ async fn a_silent_outside_party_is_found_and_a_speaking_one_is_not() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unlicensed_org_reads_as_unavailable_with_the_reason_never_silent() {
     let rig = Rig::start_with(emulator(ScenarioName::UnlicensedTranscription)).await;
-    let (roster, token) = rig.supervisor_roster().await;
-    let feed = TranscriptFeed::start(&rig.client(&token), &roster, feed_config());
+    let (roster, client) = rig.supervisor_roster().await;
+    let feed = TranscriptFeed::start(&client, &roster, feed_config());
     let policy = Policy::parse(SILENT).expect("policy");
     let d = until(
         &roster,

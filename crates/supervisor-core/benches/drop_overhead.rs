@@ -113,7 +113,7 @@ async fn run() {
         .collect();
     let started = std::time::Instant::now();
     let roster = Roster::connect(
-        client,
+        client.clone(),
         queues,
         NotifyConfig::default(),
         RosterConfig {
@@ -133,7 +133,7 @@ async fn run() {
     let dir = std::env::temp_dir().join(format!("bk-bench-{}", uuid::Uuid::new_v4()));
     let audit = AuditLog::open(dir.join("audit.jsonl")).expect("audit");
     let actions = Actions::new(
-        roster.client().clone(),
+        client,
         roster.clone(),
         audit,
         ActionsConfig {

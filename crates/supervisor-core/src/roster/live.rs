@@ -310,11 +310,6 @@ impl Roster {
         }
     }
 
-    /// The REST client actions use (interactive priority; shares the session's budget).
-    pub fn client(&self) -> &Client {
-        &self.shared.client
-    }
-
     /// Watches exactly these queues (the people watched stay): conversations on none of them
     /// leave at once, added queues are swept after their topics are subscribed.
     pub async fn set_queues(
