@@ -27,6 +27,31 @@ async fn next_resync(changes: &mut broadcast::Receiver<RosterChange>, within: Du
     .unwrap_or(false)
 }
 
+/// Waits until the roster has applied `count` live changes (calls starting, changing or ending):
+/// the churn is flowing on the current socket. An event to wait for, instead of a pause.
+async fn churn_applied(
+    changes: &mut broadcast::Receiver<RosterChange>,
+    count: usize,
+    within: Duration,
+) -> bool {
+    tokio::time::timeout(within, async {
+        let mut seen = 0;
+        while seen < count {
+            match changes.recv().await {
+                Ok(RosterChange {
+                    kind: ChangeKind::Upserted { .. } | ChangeKind::Removed { .. },
+                    ..
+                }) => seen += 1,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return false,
+            }
+        }
+        true
+    })
+    .await
+    .unwrap_or(false)
+}
+
 async fn equal_within_two_seconds(rig: &Rig, roster: &Roster, round: &str) {
     let took = converge(rig, roster, Duration::from_secs(2))
         .await
@@ -42,8 +67,13 @@ async fn killed_sockets_under_churn_leave_the_roster_equal_to_the_truth() {
     let (roster, _) = rig.supervisor_roster().await;
     rig.churn(240.0).await;
     for round in 1..=5 {
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        // Kill the socket while calls are changing on it: after two churn changes arrived.
         let mut changes = roster.changes();
+        assert!(
+            churn_applied(&mut changes, 2, Duration::from_secs(10)).await,
+            "round {round}: churn reached the roster ({:?})",
+            roster.status()
+        );
         rig.fault(&FaultSpec::CloseSockets {}).await;
         assert!(
             next_resync(&mut changes, Duration::from_secs(5)).await,
@@ -113,7 +143,15 @@ async fn events_lost_while_the_socket_was_up_are_recovered_by_the_next_resync() 
         .send()
         .await
         .expect("leave");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Both changes were swallowed (the emulator counts them), so nothing is on its way.
+    let world = rig.emu.world();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while world.event_stats().dropped < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the two changes were dropped");
     let diff = converge(&rig, &roster, Duration::ZERO)
         .await
         .expect_err("behind");

@@ -533,6 +533,7 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let w = shared.lock();
     let active = w.conversations.values().filter(|c| c.is_active()).count();
     let channels = w.notifier.len();
+    let sockets = w.notifier.open_sockets();
     let snapshots = w.history.snapshots();
     let transcription = w.transcription.published;
     drop(w);
@@ -541,6 +542,7 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "conversations": {"active": active},
         "analyticsSnapshots": snapshots,
         "channels": channels,
+        "sockets": sockets,
         "transcriptionMessages": transcription,
     }))
 }

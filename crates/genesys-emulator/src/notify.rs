@@ -319,6 +319,12 @@ impl Notifier {
     pub fn len(&self) -> usize {
         self.channels.len()
     }
+
+    /// How many channels have a socket open: tests wait on it for a server-side close (the
+    /// end of a `socket_closing` grace period) instead of sleeping past it.
+    pub fn open_sockets(&self) -> usize {
+        self.channels.values().filter(|c| c.conn.is_some()).count()
+    }
 }
 
 #[cfg(test)]

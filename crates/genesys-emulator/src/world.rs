@@ -440,6 +440,11 @@ impl WorldHandle {
         self.shared.churn.send_replace(per_minute.max(0.0));
     }
 
+    /// How many notification sockets are open now (one per channel at most).
+    pub fn open_sockets(&self) -> usize {
+        self.shared.lock().notifier.open_sockets()
+    }
+
     /// Event pipeline counters.
     pub fn event_stats(&self) -> EventStats {
         let w = self.shared.lock();

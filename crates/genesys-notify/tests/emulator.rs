@@ -366,7 +366,15 @@ async fn socket_closing_fault_hands_over_without_leaving_live() {
     );
 
     // Past the grace period the old socket is closed by the server; the client does not notice.
-    tokio::time::sleep(Duration::from_millis(1800)).await;
+    // Wait for that close itself (the emulator counts open sockets), not for the clock.
+    let world = rig.emulator.world();
+    timeout(WAIT, async {
+        while world.open_sockets() > 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the server closed the old socket at the end of the grace period");
     rig.patch_participant(&conversation, &parties[1], json!({"held": true}))
         .await;
     until_event(&mut events, &conversation, |ev| {
