@@ -33,6 +33,7 @@
    * @property {'none' | 'locked' | 'broken'} [config] no configuration file, a system-wide file that locks
    *   the region and client id, or a broken file the app had to ignore
    * @property {'all' | 'missing'} [permissions] what the permission check after sign-in finds
+   * @property {'ok' | 'locked'} [policy] the enforce switch is free, or locked by the administrator
    */
 
   /** @type {Scenario} */
@@ -352,6 +353,59 @@
    * @param {any} args
    * @returns {unknown}
    */
+  /** The policy page: the built-in rules, the switch (locked in the `locked` story) and a preview of two lines. */
+  function policyView() {
+    const locked = scenario.policy === 'locked';
+    return {
+      source: 'built-in',
+      filePath: '~/.config/bridgekeeper/policy.toml',
+      error: null,
+      fileMode: 'dry-run',
+      maxDropsPerMinute: 6,
+      explanation: [
+        'Mode: dry run. It reports what it would drop and sends nothing.',
+        'At most 6 drops in any minute, across restarts.',
+      ],
+      rules: [
+        { id: 'phantom-leg', when: 'phantom', explanation: 'Drops any leg except the customer\'s still on the call 30 s after a drop the platform accepted.' },
+        { id: 'muted-too-long', when: 'muted', explanation: 'Drops any leg except the customer\'s muted for 10 min or longer.' },
+      ],
+      enforce: {
+        on: false,
+        allowed: !locked,
+        lockedByAdmin: locked,
+        notAllowedReason: locked
+          ? 'Set by your administrator: allow_policy_enforcement = false in /etc/bridgekeeper/config.toml. The preview still shows what the rules find; nothing is dropped by the app.'
+          : null,
+        sinceMs: null,
+        decisions: 0,
+        lastError: null,
+      },
+      preview: [
+        {
+          conversationId: '3f2a9c1e-0a4b-4c8d-9e1f-000000000001',
+          participantId: 'p-1b',
+          partyName: 'Ben Schmidt',
+          rule: 'muted-too-long',
+          reason: 'muted for 12 min',
+          action: 'wouldDrop',
+          skippedBecause: null,
+        },
+        {
+          conversationId: '3f2a9c1e-0a4b-4c8d-9e1f-000000000001',
+          participantId: 'p-1a',
+          partyName: 'Aisha Okafor',
+          rule: 'muted-too-long',
+          reason: 'muted for 11 min',
+          action: 'skipped',
+          skippedBecause: 'it would leave a customer without an agent (the rule does not set allow_customer_alone)',
+        },
+      ],
+      unavailable: [],
+      watching: true,
+    };
+  }
+
   function answer(cmd, args) {
     const request = args?.request;
     switch (cmd) {
@@ -415,11 +469,38 @@
               resolution: 'dropLeg',
               remaining: ['Aisha Okafor', 'Northwind Insurance'],
             },
+            {
+              // A queue call whose caller hung up 4 minutes ago and which still shows: nobody is on it.
+              conversationId: '3f2a9c1e-0a4b-4c8d-9e1f-000000000099',
+              participantId: 'p-acd-99',
+              partyName: 'Support',
+              purpose: 'acd',
+              rule: 'no_live_party',
+              kind: 'no_live_party',
+              sinceMs: NOW - 4 * 60_000,
+              sinceKnown: true,
+              reason: 'nobody has been on the call for 4 min, yet it still shows',
+              resolution: 'disconnectConversation',
+              remaining: [],
+            },
           ],
           unavailable: [{ rule: 'quiet-outside', conversationId: null, reason: 'the permission conversation:transcription:view is missing' }],
           policySource: 'built-in',
           policyError: null,
           watching: true,
+        };
+      case 'policy_view':
+        return policyView();
+      case 'policy_set_enforce':
+        if (scenario.policy === 'locked')
+          throw ipcError('Forbidden', 'Set by your administrator: allow_policy_enforcement = false in /etc/bridgekeeper/config.toml.');
+        return { ...policyView().enforce, on: request.on, sinceMs: request.on ? NOW : null };
+      case 'conversation_disconnect':
+        return {
+          conversationId: request.conversationId,
+          outcome: 'confirmed',
+          message: 'The call was ended for everyone: it has left the board.',
+          latencyMs: 420,
         };
       case 'plan_drop': {
         const p = plan(request.conversationId, request.participantId);

@@ -78,8 +78,41 @@ export const SCREENS = [
     name: 'needs attention',
     scenario: { session: 'signedIn' },
     reach: async (p) => {
-      await p.getByRole('button', { name: 'Needs attention: 1' }).click();
+      await p.getByRole('button', { name: 'Needs attention: 2' }).click();
       await p.getByText('Rule quiet-outside is not checked').waitFor();
+    },
+  },
+  {
+    name: 'end call confirmation (nobody left)',
+    scenario: { session: 'signedIn' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'End call for everyone…, rule no_live_party' }).click();
+      await p.getByRole('dialog', { name: 'End this call for everyone?' }).waitFor();
+    },
+  },
+  {
+    name: 'policy page',
+    scenario: { session: 'signedIn' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'Policy', exact: true }).first().click();
+      await p.getByRole('table', { name: /What enforcing would do/ }).waitFor();
+    },
+  },
+  {
+    name: 'policy enforce confirmation',
+    scenario: { session: 'signedIn' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'Policy', exact: true }).first().click();
+      await p.getByRole('switch', { name: 'Enforce the policy in this app' }).click();
+      await p.getByRole('dialog', { name: 'Enforce the policy in this app?' }).waitFor();
+    },
+  },
+  {
+    name: 'policy page, enforcement locked by the administrator',
+    scenario: { session: 'signedIn', policy: 'locked' },
+    reach: async (p) => {
+      await p.getByRole('button', { name: 'Policy', exact: true }).first().click();
+      await p.getByText('Set by your administrator').first().waitFor();
     },
   },
   {
