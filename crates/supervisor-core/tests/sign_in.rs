@@ -625,3 +625,55 @@ async fn confidential_sign_in_by_paste_completes_and_a_wrong_secret_is_client_re
     assert_eq!(session.user().id, org.supervisor_id());
     assert_eq!(store.len(), 1);
 }
+
+#[tokio::test]
+async fn a_session_renewed_by_another_process_takes_the_stored_tokens_instead_of_ending() {
+    // Two processes on one stored session (a service and an admin's `whoami`): both hold the same
+    // refresh token; the first refresh rotates it, so the second's is void.
+    let org = org(Duration::from_secs(30)).await;
+    let store = Arc::new(MemoryStore::new());
+    let options = SessionOptions {
+        refresh_margin: Duration::from_secs(60),
+    };
+    let mut cfg = org.config(&unique("shared"), Some(SECRET));
+    cfg.session = options.clone();
+    let first = org.sign_in(cfg, store.clone()).await;
+    let resume = || Session::resume(&org.env, first.client_id(), store.clone(), options.clone());
+    let service = resume().await.expect("service resumes");
+    let admin = resume().await.expect("admin resumes");
+
+    // 30 s tokens inside a 60 s margin: each use renews.
+    let by_admin = admin.access_token().await.expect("the admin renews");
+    let calls = org.requests_to("/oauth/token");
+    let by_service = service
+        .access_token()
+        .await
+        .expect("the service goes on with the admin's renewal");
+    assert_eq!(service.status(), SessionStatus::Active);
+    assert_eq!(
+        org.requests_to("/oauth/token"),
+        calls + 2,
+        "one refused refresh with the voided token, one with the stored one"
+    );
+    assert_ne!(by_service, by_admin, "the stored token was renewed in turn");
+    let stored = store
+        .load(service.account_key())
+        .expect("load")
+        .expect("stored");
+    assert_eq!(stored.access_token, by_service);
+    service
+        .api_client()
+        .expect("client")
+        .users_me(&[])
+        .await
+        .expect("the service's token works");
+
+    // A refusal with nothing newer stored still ends the session.
+    org.fault(&FaultSpec::RevokeTokens { user_id: None }).await;
+    let lonely = resume().await.expect("resumes");
+    assert!(matches!(
+        lonely.access_token().await,
+        Err(AuthError::SessionExpired)
+    ));
+    assert_eq!(lonely.status(), SessionStatus::Expired);
+}

@@ -8,6 +8,11 @@
 //! the notification channel) reports it here ([`Session::end`]), and every subscriber sees it at
 //! once.
 //!
+//! When a refresh is refused because another process on the same stored session (a service and an
+//! admin's command) renewed it first and so voided this copy's refresh token, the session takes the
+//! stored tokens instead of ending. (Just over 600 lines: use, refresh, adoption, 401 and sign-out
+//! share one lock and one gate and read best together; the tests are in `session/tests.rs`.)
+//!
 //! Never waits for a user and never queues: a request made with an expired PKCE session fails at
 //! once with [`AuthError::SessionExpired`], so no action can run later behind the user's back.
 
@@ -382,38 +387,77 @@ impl Session {
 
     async fn refresh_slow_path(&self) -> Result<AccessToken, AuthError> {
         let _gate = self.inner.refresh_gate.lock().await;
-        // Someone else may have refreshed while we waited for the gate.
-        let (forced, still_valid, refresh, credentials) = match self.decide() {
-            Next::Use(token) => return Ok(token),
-            Next::Fail(e) => return Err(e),
-            Next::Refresh {
-                forced,
-                still_valid,
-            } => {
-                let t = self.lock();
-                let Some((refresh, credentials)) = t.credentials(&self.inner.client_id) else {
-                    return Err(AuthError::SessionExpired);
-                };
-                (forced, still_valid, refresh, credentials)
-            }
-        };
-        tracing::info!(account = %self.inner.key, forced, "refreshing the access token");
-        match self.inner.oauth.refresh(&refresh, &credentials).await {
-            Ok(response) => self.apply_refresh(response, forced).await,
-            Err(e) if session_is_over(e.kind()) => {
-                tracing::warn!(account = %self.inner.key, error = %e, "refresh refused; sign in again");
-                self.expire();
-                Err(AuthError::SessionExpired)
-            }
-            Err(e) => match still_valid {
-                // A network blip before expiry: keep using the current token, retry next time.
-                Some(token) if !forced => {
-                    tracing::warn!(account = %self.inner.key, error = %e, "refresh failed; current token still valid");
-                    Ok(token)
+        let mut adopted = false;
+        loop {
+            // Someone else may have refreshed while we waited for the gate.
+            let (forced, still_valid, refresh, credentials) = match self.decide() {
+                Next::Use(token) => return Ok(token),
+                Next::Fail(e) => return Err(e),
+                Next::Refresh {
+                    forced,
+                    still_valid,
+                } => {
+                    let t = self.lock();
+                    let Some((refresh, credentials)) = t.credentials(&self.inner.client_id) else {
+                        return Err(AuthError::SessionExpired);
+                    };
+                    (forced, still_valid, refresh, credentials)
                 }
-                _ => Err(AuthError::Api(e)),
-            },
+            };
+            tracing::info!(account = %self.inner.key, forced, "refreshing the access token");
+            return match self.inner.oauth.refresh(&refresh, &credentials).await {
+                Ok(response) => self.apply_refresh(response, forced).await,
+                Err(e) if session_is_over(e.kind()) => {
+                    // Once: another process on this stored session may have renewed it first.
+                    if !adopted && self.adopt_newer_stored(&refresh).await {
+                        adopted = true;
+                        continue;
+                    }
+                    tracing::warn!(account = %self.inner.key, error = %e, "refresh refused; sign in again");
+                    self.expire();
+                    Err(AuthError::SessionExpired)
+                }
+                Err(e) => match still_valid {
+                    // A network blip before expiry: keep using the current token, retry next time.
+                    Some(token) if !forced => {
+                        tracing::warn!(account = %self.inner.key, error = %e, "refresh failed; current token still valid");
+                        Ok(token)
+                    }
+                    _ => Err(AuthError::Api(e)),
+                },
+            };
         }
+    }
+
+    /// After a refused refresh: when the store holds another refresh token than the one just
+    /// refused, another process sharing this session (a service and an admin's `whoami`) renewed
+    /// it first, and with rotating refresh tokens that voided ours. Takes the stored tokens; true
+    /// when it did (the caller then uses or refreshes them, once).
+    async fn adopt_newer_stored(&self, refused: &RefreshToken) -> bool {
+        let store = Arc::clone(&self.inner.store);
+        let key = self.inner.key.clone();
+        let Ok(Ok(Some(stored))) = tokio::task::spawn_blocking(move || store.load(&key)).await
+        else {
+            return false;
+        };
+        let newer = stored
+            .refresh_token
+            .as_ref()
+            .is_some_and(|stored| stored != refused);
+        if !newer || stored.client_id != self.inner.client_id {
+            return false;
+        }
+        let mut t = self.lock();
+        if self.status() != SessionStatus::Active {
+            return false;
+        }
+        t.access = stored.access_token;
+        t.expires_at = stored.expires_at;
+        t.refresh = stored.refresh_token;
+        t.refresh_requested = false;
+        drop(t);
+        tracing::info!(account = %self.inner.key, "another process renewed this session; using its tokens");
+        true
     }
 
     async fn apply_refresh(
