@@ -459,5 +459,9 @@ fn the_service_unit_keeps_the_session_where_it_can_reach_it() {
             .iter()
             .any(|l| l.starts_with("PrivateUsers=") && !l.ends_with("no"))
     );
-    assert!(!lines.iter().any(|l| l.contains("@keyring") && l.contains('~')));
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("@keyring") && l.contains('~'))
+    );
 }
