@@ -6,14 +6,17 @@
 
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
 use bridgekeeper_tests::{Rig, emulator_config, notify_config};
 use chrono::Utc;
 use genesys_emulator::test_support::FaultSpec;
 use genesys_emulator::{EmulatorConfig, OBSERVER_EMAIL, SUPERVISOR_EMAIL, ScenarioName};
 use genesys_model::{ConversationId, Purpose};
+use supervisor_core::audit::Actor;
 use supervisor_core::policy::{
-    AcceptedDrops, Detection, Directory, FlagTracker, Observations, Policy, TranscriptionAccess,
-    detect,
+    AcceptedDrops, DecisionAction, Detection, Directory, Engine, FlagTracker, Mode, Observations,
+    Policy, PolicyRunner, TranscriptionAccess, detect,
 };
 use supervisor_core::roster::Roster;
 use supervisor_core::transcription::{FeedConfig, FeedTimings, TranscriptFeed};
@@ -299,6 +302,82 @@ async fn malformed_transcription_messages_are_skipped_and_the_feed_goes_on() {
     assert!(
         stats.messages > 0,
         "good messages after the bad ones: {stats:?}"
+    );
+    feed.shutdown().await;
+    roster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_continuous_dry_run_decides_on_the_silent_customer_and_sends_nothing() {
+    let rig = Rig::start_with(emulator(ScenarioName::SilentParty)).await;
+    let (roster, client) = rig.supervisor_roster().await;
+    let feed = TranscriptFeed::start(&client, &roster, feed_config());
+    let (billing, customer) = call_on(&rig, &roster, "Billing");
+    let actions = rig.actions(&client, &roster, "policy.jsonl").await;
+    let me = actions.actor();
+    let actor = Actor {
+        user_id: me.user_id.to_string(),
+        name: me.name.clone(),
+    };
+    let policy = Policy::parse(SILENT).expect("policy");
+    let engine = Engine::new(
+        policy,
+        Mode::DryRun,
+        actions,
+        rig.audit_log("policy.jsonl"),
+        actor,
+    );
+    // The runner reads the feed's shared cell, as `policy run` without --once wires it.
+    let mut runner = PolicyRunner::new(engine, roster.clone(), Directory::new(), feed.shared());
+    let since = rig.request_seq();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let task = tokio::spawn(async move {
+        runner
+            .run(stopped, None, |pass| {
+                log.lock()
+                    .expect("log")
+                    .extend(pass.decisions.iter().cloned())
+            })
+            .await
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if seen
+            .lock()
+            .expect("log")
+            .iter()
+            .any(|d| d.conversation_id == billing)
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no decision on the silent call: {:?}, {:?}",
+            seen.lock().expect("log"),
+            feed.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send(true).expect("stop");
+    task.await
+        .expect("runner task")
+        .expect("runner ends cleanly");
+    let decisions = seen.lock().expect("log").clone();
+    for d in &decisions {
+        assert_eq!(d.conversation_id, billing, "only the silent call: {d:?}");
+        assert_eq!(d.participant_id.as_str(), customer, "{d:?}");
+        assert_eq!(d.rule, "quiet");
+        assert_ne!(
+            d.action,
+            DecisionAction::Dropped,
+            "a dry run drops nothing: {d:?}"
+        );
+    }
+    assert!(
+        rig.participant_patches(since).is_empty(),
+        "a dry run sends no disconnect"
     );
     feed.shutdown().await;
     roster.shutdown().await;
