@@ -2,7 +2,8 @@
 //! WebKitWebDriver like a supervisor would use it. Sign in to the demo org, choose a queue, drop one
 //! party of a 3-party conference and see it confirmed with the others still on the call (checked in
 //! the window and against the emulator's truth); the same by keyboard only; a refused drop and a
-//! not-confirmed (phantom) drop from emulator faults; a mute by keyboard shortcut (find, →, m, confirm).
+//! not-confirmed (phantom) drop from emulator faults; a mute by keyboard shortcut (find, →, m, confirm);
+//! the policy page, whose dry-run preview lists the phantom leg and whose enforce switch asks first.
 //! The window's accessibility tree is read over AT-SPI (`atspi_tree.py`) on the sign-in screen and the
 //! board: one web document, every button and field named, every heading shown. A screenshot of the
 //! board is saved as an artifact.
@@ -674,7 +675,87 @@ async fn flows(s: &Session, http: &reqwest::Client, launched: Instant) -> Result
         ));
     }
     close_dialog(s).await?;
+    policy_page(s, &emulator, &conv).await
+}
+
+/// The policy page from the board: the built-in rules, and a dry-run preview that lists the phantom
+/// leg (the `phantom-leg` rule finds a leg still live 30 s after a drop the platform accepted) while
+/// sending nothing; the enforce switch opens its confirmation and Cancel leaves it off.
+async fn policy_page(s: &Session, emulator: &Emulator, phantom_call: &str) -> Result<(), String> {
+    let e = |e: webdriver::WdError| e.to_string();
+    let open = s
+        .wait_for("//button[@data-testid='open-policy']", UI_WAIT)
+        .await
+        .map_err(e)?;
+    s.click(&open).await.map_err(e)?;
+    s.wait_for("//h2[normalize-space()='Policy']", UI_WAIT)
+        .await
+        .map_err(e)?;
+    s.wait_for(
+        "//*[@data-testid='policy-source'][starts-with(normalize-space(.), 'The built-in rules')]",
+        UI_WAIT,
+    )
+    .await
+    .map_err(e)?;
+    let line = s
+        .wait_for(
+            "//table[@data-testid='policy-preview']//tr[th[normalize-space()='Consultant Phantom']][td[normalize-space()='phantom-leg']]",
+            Duration::from_secs(60),
+        )
+        .await
+        .map_err(e)?;
+    let text = s.text(&line).await.map_err(e)?;
+    if !text.contains("Drop") || !text.contains("after a drop the platform accepted") {
+        return Err(format!(
+            "the preview line does not say what enforcing would do: {text}"
+        ));
+    }
+    eprintln!("window test: policy preview: {text}");
+    let toggle = s
+        .wait_for(
+            "//button[@role='switch'][@aria-checked='false'][normalize-space()='Enforce the policy in this app']",
+            UI_WAIT,
+        )
+        .await
+        .map_err(e)?;
+    s.click(&toggle).await.map_err(e)?;
+    confirm_dialog_cancelled(
+        s,
+        "//dialog[@open]//*[contains(normalize-space(.), 'The app will then drop legs by itself')]",
+    )
+    .await?;
+    s.wait_for(
+        "//button[@role='switch'][@aria-checked='false'][normalize-space()='Enforce the policy in this app']",
+        UI_WAIT,
+    )
+    .await
+    .map_err(e)?;
+    // The preview sent nothing: the phantom leg is still on the call in the emulator.
+    let truth = emulator.parties(phantom_call).await;
+    if !truth
+        .iter()
+        .any(|(n, st)| n == "Consultant Phantom" && st == "connected")
+    {
+        return Err(format!("the preview changed the call: {truth:?}"));
+    }
     Ok(())
+}
+
+/// Waits for a confirmation (`shown` is in it), checks it opened on Cancel, and cancels it.
+async fn confirm_dialog_cancelled(s: &Session, shown: &str) -> Result<(), String> {
+    s.wait_for(shown, UI_WAIT)
+        .await
+        .map_err(|e| e.to_string())?;
+    if focused(s).await != "Cancel" {
+        return Err(format!(
+            "the enforce confirmation did not open on Cancel (focus on '{}')",
+            focused(s).await
+        ));
+    }
+    s.press(&[keys::ENTER]).await.map_err(|e| e.to_string())?;
+    s.wait_gone("//dialog[@open]", UI_WAIT)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn drop_via_dialog(s: &Session, name: &str) -> Result<(), String> {
