@@ -60,8 +60,9 @@ pub struct GlobalArgs {
     )]
     pub audit_file: Option<PathBuf>,
 
-    /// Folder for the audit log and the last sign-in's (non-secret) settings
-    /// (default: the OS app-data folder io.bridgekeeper.desktop).
+    /// Folder for the audit log and the last sign-in's (non-secret) settings in prefs.json
+    /// (default: the desktop app's folders: audit log in the OS app-data folder
+    /// io.bridgekeeper.desktop, prefs.json in the OS config folder of the same name).
     #[arg(long, global = true, env = "BRIDGEKEEPER_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 

@@ -1,21 +1,23 @@
 //! What every command needs: which environment and OAuth client, the keyring, the session, the
 //! audit log's path, and the printer.
 //!
-//! The last `login` is remembered (environment and client id only, never a secret) in
-//! `<data dir>/cli-account.json`, so `whoami`, `calls`, `drop`... need no flags after it.
+//! The last `login` is remembered (environment and client id only, never a secret) in the app's
+//! prefs, by the same rule and in the same file as the desktop app (`app::prefs`): the OS config
+//! folder's `io.bridgekeeper.desktop/prefs.json`, or `<--data-dir>/prefs.json`. So `whoami`,
+//! `calls`, `drop`... need no flags after it. An old `<data dir>/cli-account.json` is moved into
+//! the prefs the first time it is read.
 
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use genesys_client::Environment;
-use serde::{Deserialize, Serialize};
 use supervisor_core::admin_config::AdminConfig;
 use supervisor_core::app;
-use supervisor_core::auth::{
-    AuthError, EnvironmentChoiceError, Session, choose_environment, environment_choice,
+use supervisor_core::app::prefs::{
+    LEGACY_CLI_ACCOUNT_FILE, PREFS_FILE_NAME, PrefsFile, default_prefs_path,
 };
+use supervisor_core::auth::{AuthError, EnvironmentChoiceError, Session, choose_environment};
+use supervisor_core::ipc::session::LastSignIn;
 use supervisor_core::token_store::{OpenedStore, TokenStore, TokenStoreKind, open_store};
 
 use crate::cli::GlobalArgs;
@@ -26,39 +28,11 @@ use crate::output::Printer;
 pub const APP_FOLDER: &str = "io.bridgekeeper.desktop";
 /// The audit log's file name inside the data folder.
 pub const AUDIT_FILE_NAME: &str = "audit.jsonl";
-/// The remembered last sign-in (non-secret).
-const ACCOUNT_FILE_NAME: &str = "cli-account.json";
-
-/// The environment and client of the last `login`; contains no secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RememberedAccount {
-    /// Region name, when a region was used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// Loopback emulator base, when one was used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_base: Option<String>,
-    /// OAuth client id.
-    pub client_id: String,
-}
-
-impl RememberedAccount {
-    /// Records an environment and client.
-    pub fn new(environment: &Environment, client_id: &str) -> Self {
-        let (region, api_base) = environment_choice(environment);
-        Self {
-            region,
-            api_base,
-            client_id: client_id.to_owned(),
-        }
-    }
-
-    fn environment(&self) -> Result<Environment, CliError> {
-        parse_environment(self.region.as_deref(), self.api_base.as_deref())?.ok_or_else(|| {
-            CliError::new("the remembered sign-in names no environment; run `login` again")
-        })
-    }
+/// The environment of a remembered sign-in, in the CLI's words when it cannot be used.
+fn remembered_environment(last: &LastSignIn) -> Result<Environment, CliError> {
+    parse_environment(last.region.as_deref(), last.api_base.as_deref())?.ok_or_else(|| {
+        CliError::new("the remembered sign-in names no environment; run `login` again")
+    })
 }
 
 /// Parses `--region` / `--api-base` by the core's one rule ([`choose_environment`]), in the CLI's
@@ -186,7 +160,7 @@ impl Context {
         let environment = match self.explicit_environment()? {
             Some(env) => env,
             None => match (&remembered, admin.region()) {
-                (Some(r), _) => r.environment()?,
+                (Some(r), _) => remembered_environment(r)?,
                 (None, Some(region)) => Environment::Region(region),
                 (None, None) => return Err(CliError::new(no_environment)),
             },
@@ -194,7 +168,9 @@ impl Context {
         let client_id = match self.global.client_id.as_deref().map(str::trim) {
             Some(id) if !id.is_empty() => id.to_owned(),
             _ => match (remembered, admin.client_id()) {
-                (Some(r), _) if r.environment().ok().as_ref() == Some(&environment) => r.client_id,
+                (Some(r), _) if remembered_environment(&r).ok().as_ref() == Some(&environment) => {
+                    r.client_id
+                }
                 (_, Some(id)) => id.to_owned(),
                 _ => return Err(CliError::new(no_client_id)),
             },
@@ -219,59 +195,52 @@ impl Context {
             .cloned()
     }
 
-    fn account_file(&self) -> Result<PathBuf, CliError> {
-        Ok(self.data_dir()?.join(ACCOUNT_FILE_NAME))
+    /// The prefs file: `<--data-dir>/prefs.json` when a data folder is given (everything the CLI
+    /// keeps then stays in it), else the desktop app's own prefs.
+    fn prefs_file(&self) -> Result<PrefsFile, CliError> {
+        let path = match &self.global.data_dir {
+            Some(dir) => dir.join(PREFS_FILE_NAME),
+            None => default_prefs_path().ok_or_else(|| {
+                CliError::new(
+                    "this system has no configuration folder for the remembered sign-in; pass \
+                     --data-dir",
+                )
+            })?,
+        };
+        Ok(PrefsFile::new(path))
     }
 
-    /// The last `login`'s environment and client, if any (an unreadable file is ignored with a
-    /// warning: it only saves typing).
-    pub fn remembered(&self) -> Result<Option<RememberedAccount>, CliError> {
-        let path = self.account_file()?;
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(CliError::new(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )));
-            }
-        };
-        match serde_json::from_slice(&bytes) {
-            Ok(account) => Ok(Some(account)),
-            Err(e) => {
+    /// The last `login`'s environment and client, if any (an unreadable prefs file counts as
+    /// none: it only saves typing). An old `cli-account.json` is adopted first.
+    pub fn remembered(&self) -> Result<Option<LastSignIn>, CliError> {
+        let prefs = self.prefs_file()?;
+        if let Ok(dir) = self.data_dir() {
+            let legacy = dir.join(LEGACY_CLI_ACCOUNT_FILE);
+            if let Err(e) = prefs.adopt_legacy_cli_account(&legacy) {
                 eprintln!(
-                    "warning: ignoring unreadable {} ({e}); run `login` again",
-                    path.display()
+                    "warning: could not move {} into {} ({e}); run `login` again",
+                    legacy.display(),
+                    prefs.path().display()
                 );
-                Ok(None)
             }
         }
+        Ok(prefs.load().last_sign_in)
     }
 
-    /// Remembers the environment and client of a successful `login` (atomically replaced).
-    pub fn remember(&self, account: &RememberedAccount) -> Result<(), CliError> {
-        let path = self.account_file()?;
-        write_atomically(
-            &path,
-            &serde_json::to_vec_pretty(account)
-                .map_err(|e| CliError::new(format!("cannot encode the remembered sign-in: {e}")))?,
-        )
-        .map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))
+    /// Remembers the environment and client of a successful `login` (atomically replaced, the
+    /// rest of the prefs kept).
+    pub fn remember(
+        &self,
+        environment: &Environment,
+        client_id: &str,
+        confidential: bool,
+    ) -> Result<(), CliError> {
+        let file = self.prefs_file()?;
+        let mut prefs = file.load();
+        prefs.remember_sign_in(environment, client_id, confidential);
+        file.save(&prefs)
+            .map_err(|e| CliError::new(format!("cannot write {}: {e}", file.path().display())))
     }
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-    }
-    fs::rename(&tmp, path)
 }
 
 #[cfg(test)]
@@ -318,8 +287,7 @@ mod tests {
         assert!(ctx.remembered().expect("read").is_none());
         assert!(ctx.account().is_err(), "nothing remembered, no flags");
         let env = Environment::custom("http://127.0.0.1:4567").expect("env");
-        ctx.remember(&RememberedAccount::new(&env, "client-a"))
-            .expect("write");
+        ctx.remember(&env, "client-a", false).expect("write");
         assert_eq!(
             ctx.account().expect("account"),
             (env.clone(), "client-a".to_owned())
@@ -345,7 +313,35 @@ mod tests {
             (Environment::Region(Region::UsEast1), "client-b".to_owned())
         );
 
-        fs::write(dir.path().join(ACCOUNT_FILE_NAME), b"{not json").expect("write");
+        std::fs::write(dir.path().join(PREFS_FILE_NAME), b"{not json").expect("write");
         assert!(ctx.remembered().expect("tolerated").is_none());
+    }
+
+    #[test]
+    fn an_old_cli_account_file_is_read_once_into_the_shared_prefs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let legacy = dir.path().join(LEGACY_CLI_ACCOUNT_FILE);
+        std::fs::write(
+            &legacy,
+            br#"{"apiBase":"http://127.0.0.1:4567/","clientId":"client-old"}"#,
+        )
+        .expect("write");
+        let ctx = Context::new(GlobalArgs {
+            region: None,
+            api_base: None,
+            client_id: None,
+            json: false,
+            audit_file: None,
+            data_dir: Some(dir.path().to_path_buf()),
+            token_store: None,
+        });
+        let env = Environment::custom("http://127.0.0.1:4567").expect("env");
+        assert_eq!(
+            ctx.account().expect("the old file's account"),
+            (env, "client-old".to_owned())
+        );
+        assert!(!legacy.exists(), "moved, not copied");
+        let prefs = std::fs::read_to_string(dir.path().join(PREFS_FILE_NAME)).expect("prefs");
+        assert!(prefs.contains("client-old"), "{prefs}");
     }
 }

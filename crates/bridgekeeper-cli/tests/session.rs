@@ -31,8 +31,7 @@ async fn keyring_login_whoami_queues_logout() {
         .expect("the session is in the keyring");
     assert_eq!(stored.user_id, supervisor);
     // Only non-secret settings are remembered on disk.
-    let remembered =
-        std::fs::read_to_string(h.data.path().join("cli-account.json")).expect("remembered");
+    let remembered = std::fs::read_to_string(h.data.path().join("prefs.json")).expect("remembered");
     assert!(remembered.contains(&h.client_id), "{remembered}");
     assert!(!remembered.contains(stored.access_token.expose_secret()));
 
@@ -153,7 +152,7 @@ async fn keyring_confidential_login_reads_the_secret_from_stdin_and_renews() {
         .expect("stored");
     assert!(stored.refresh_token.is_some());
     // The secret is in the keyring only: not on disk, not in any output.
-    let on_disk = std::fs::read_to_string(h.data.path().join("cli-account.json")).expect("file");
+    let on_disk = std::fs::read_to_string(h.data.path().join("prefs.json")).expect("file");
     assert!(!on_disk.contains(secret), "{on_disk}");
     let who = h.run(&["whoami"]).await;
     who.expect_code(0);

@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::cli::LoginArgs;
 use crate::commands::whoami::SessionView;
-use crate::context::{Context, RememberedAccount};
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::Exit;
 
@@ -79,6 +79,7 @@ pub async fn run(ctx: &Context, args: &LoginArgs) -> Result<Exit, CliError> {
             .map(str::to_owned),
         session: SessionOptions::default(),
     };
+    let confidential = config.client_secret.is_some();
     let sign_in = SignIn::start(config, store).await?;
     let url = sign_in.authorize_url().clone();
     let redirect_uri = sign_in.redirect_uri().to_owned();
@@ -114,7 +115,7 @@ pub async fn run(ctx: &Context, args: &LoginArgs) -> Result<Exit, CliError> {
 
     let pasted = pasted_redirect(headless.then(|| sign_in.paste_check()));
     let session = sign_in.finish_or(pasted).await?;
-    ctx.remember(&RememberedAccount::new(&environment, &client_id))?;
+    ctx.remember(&environment, &client_id, confidential)?;
     let mut view = SessionView::from_session(&session, None);
     view.token_store = Some(store_kind.as_str());
     if ctx.printer.json() {

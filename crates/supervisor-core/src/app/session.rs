@@ -13,7 +13,6 @@ use super::{
 };
 use crate::auth::{
     AuthError, LoopbackConfig, Session, SessionOptions, SessionStatus, SignIn, SignInConfig,
-    environment_choice,
 };
 use crate::ipc::error::{ErrorCode, IpcError};
 use crate::ipc::session::{
@@ -200,13 +199,7 @@ impl Desktop {
             .browser_sign_in(config, Arc::clone(&self.keyring), browser)
             .await?;
         let mut prefs = self.prefs.load();
-        let (region, api_base) = environment_choice(&environment);
-        prefs.last_sign_in = Some(LastSignIn {
-            region,
-            api_base,
-            client_id,
-            confidential: request.client_secret().is_some(),
-        });
+        prefs.remember_sign_in(&environment, &client_id, request.client_secret().is_some());
         self.save_prefs(&prefs);
         self.install(session, false, &prefs).await
     }
