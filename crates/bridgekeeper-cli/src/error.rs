@@ -16,6 +16,9 @@ pub struct CliError {
     pub message: String,
     /// Process exit code (1 unless an action outcome says otherwise).
     pub exit: Exit,
+    /// Only a new sign-in fixes it (no stored session, or it ended): `policy run` exits
+    /// [`Exit::SignInAgain`] for it.
+    pub needs_sign_in: bool,
 }
 
 impl CliError {
@@ -24,6 +27,7 @@ impl CliError {
         Self {
             message: one_line(&message.into()),
             exit: Exit::Failure,
+            needs_sign_in: false,
         }
     }
 
@@ -32,21 +36,28 @@ impl CliError {
         Self {
             message: one_line(&message.into()),
             exit,
+            needs_sign_in: false,
         }
     }
 
     /// No stored session for this account.
     pub fn not_signed_in() -> Self {
-        Self::new(
-            "not signed in; run `bridgekeeper-cli login --client-id ID --region REGION` first",
-        )
+        Self {
+            needs_sign_in: true,
+            ..Self::new(
+                "not signed in; run `bridgekeeper-cli login --client-id ID --region REGION` first",
+            )
+        }
     }
 
     /// The session ended by itself (expired or revoked).
     pub fn session_expired() -> Self {
-        Self::new(
-            "your session has expired or was revoked; sign in again with `bridgekeeper-cli login`",
-        )
+        Self {
+            needs_sign_in: true,
+            ..Self::new(
+                "your session has expired or was revoked; sign in again with `bridgekeeper-cli login`",
+            )
+        }
     }
 }
 

@@ -18,6 +18,10 @@ pub enum Exit {
     Refused = 2,
     /// Accepted, but the change was not seen in time.
     NotConfirmed = 3,
+    /// `policy run`: not signed in, or the session ended (expired or revoked, not renewable).
+    /// Only a new sign-in helps, so a service manager must not restart into it
+    /// (`RestartPreventExitStatus=` in the systemd unit).
+    SignInAgain = 4,
 }
 
 impl Exit {

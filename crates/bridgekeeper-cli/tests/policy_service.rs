@@ -95,6 +95,22 @@ impl Running {
         }
     }
 
+    /// Waits (bounded) for the process to end by itself; its exit code and stderr.
+    async fn exits(mut self) -> (i32, String) {
+        let exit = tokio::time::timeout(common::RUN_TIMEOUT, self.child.wait())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "did not exit in time\nstdout:\n{}\nstderr:\n{}",
+                    Self::text(&self.stdout),
+                    Self::text(&self.stderr)
+                )
+            })
+            .expect("wait");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        (exit.code().unwrap_or(-1), Self::text(&self.stderr))
+    }
+
     /// Sends SIGTERM (as systemd stops the unit) and waits for the exit code.
     async fn terminate(mut self) -> (i32, String) {
         let pid = self.child.id().expect("still running");
@@ -588,8 +604,53 @@ async fn keyring_a_continuous_run_renews_an_expired_token_and_goes_on() {
     })
     .await;
     assert!(refreshes(&h) > before, "the token was renewed");
+    // The 401 the renewal recovered from is not a decision: nothing printed or recorded as
+    // skipped (it would say "sign in again" though the session went on).
+    let printed: Vec<Value> = run.decisions().into_iter().map(|(_, d)| d).collect();
+    assert!(
+        printed.iter().all(|d| d["action"] != "skipped"),
+        "{printed:?}"
+    );
+    let recorded = run_decisions(&h);
+    assert!(
+        recorded
+            .iter()
+            .all(|r| r["policy"]["decision"] != "skipped"),
+        "{recorded:?}"
+    );
     let (code, stderr) = run.terminate().await;
     assert_eq!(code, 0, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real OS keyring: scripts/test.sh runs it in a throwaway keyring session"]
+async fn keyring_a_revoked_session_ends_the_continuous_run_with_exit_4() {
+    let mut h = common::Harness::with_config(
+        "policy-svc-revoked",
+        EmulatorConfig {
+            scenario: ScenarioName::Empty,
+            ..EmulatorConfig::default()
+        },
+    )
+    .await;
+    // Renewable, so it is the revocation (refresh token included) that ends it, not an expiry.
+    let session = h.login_with(None, Some("svc-e2e-secret")).await;
+    assert_eq!(session["renewable"], true, "{session}");
+    let file = h.data.path().join("policy.toml");
+    std::fs::write(&file, DRY).expect("write");
+    let path = file.to_str().expect("utf-8");
+    let run = Running::spawn(h.command(&["policy", "run", path, "--queue", "Support"]));
+    run.wait_stderr("the run to start", |e| {
+        e.contains("until SIGTERM or Ctrl-C")
+    })
+    .await;
+    h.fault(&genesys_emulator::FaultSpec::RevokeTokens { user_id: None })
+        .await;
+    // No SIGTERM: the run ends by itself, with the code the systemd unit does not restart on.
+    let (code, stderr) = run.exits().await;
+    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(stderr.matches("sign in again").count(), 1, "{stderr}");
+    assert!(!stderr.contains("Stopped"), "{stderr}");
 }
 
 /// The policy's records in the audit log.

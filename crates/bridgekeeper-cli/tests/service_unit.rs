@@ -55,6 +55,9 @@ async fn the_unit_runs_policy_continuously_hardened_and_with_a_command_line_the_
         "a dedicated user"
     );
     assert_eq!(one("Restart"), "on-failure");
+    // "Sign in again" (exit 4, `Exit::SignInAgain`) is not restarted into every 10 s; the run
+    // that exits with it: `keyring_a_revoked_session_ends_the_continuous_run_with_exit_4`.
+    assert_eq!(one("RestartPreventExitStatus"), "4");
     assert_eq!(one("KillSignal"), "SIGTERM");
     let stop = one("TimeoutStopSec");
     let secs: u64 = stop.trim_end_matches('s').parse().expect("seconds");

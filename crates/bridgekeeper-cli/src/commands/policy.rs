@@ -112,8 +112,17 @@ struct InvalidView<'a> {
 pub async fn run(ctx: &Context, args: &PolicyArgs) -> Result<Exit, CliError> {
     match &args.command {
         PolicyCommand::Check(check) => run_check(ctx, check),
-        PolicyCommand::Run(run) => run_policy(ctx, run).await,
+        PolicyCommand::Run(run) => run_policy(ctx, run).await.map_err(sign_in_exit),
     }
+}
+
+/// A run that only a new sign-in can fix exits [`Exit::SignInAgain`] (4), so a service stops
+/// with one "sign in again" line instead of restarting into the same failure every few seconds.
+fn sign_in_exit(mut e: CliError) -> CliError {
+    if e.needs_sign_in {
+        e.exit = Exit::SignInAgain;
+    }
+    e
 }
 
 async fn run_policy(ctx: &Context, args: &RunArgs) -> Result<Exit, CliError> {
@@ -238,6 +247,10 @@ impl Run<'_> {
         if self.args.once {
             let pass = runner.evaluate().await.map_err(run_error)?;
             self.print(&pass);
+            if self.session.status() != supervisor_core::auth::SessionStatus::Active {
+                // Findings met after the session ended were left undecided, not skipped.
+                return Err(CliError::session_expired());
+            }
             if pass.decisions.is_empty() && !self.ctx.printer.json() {
                 self.ctx
                     .printer

@@ -63,6 +63,10 @@ pub enum ReadError {
     Gone,
     /// The read failed; nothing is sent.
     Failed(String),
+    /// The session ended (expired or revoked, not renewable): the finding is left undecided, with
+    /// no record, and the run stops for "sign in again". A 401 the session can recover from (it
+    /// refreshes, `auth/session.rs`) is retried once by the re-read and never ends up here.
+    SessionEnded,
 }
 
 /// "Re-read, then drop": the I/O of the engine, so it can be tested with a fake.
@@ -337,7 +341,12 @@ impl<A: LegActions> Engine<A> {
                 }
                 Mode::Enforce => match static_skip(&rule, finding, obs) {
                     Some(why) => self.skipped(finding, why),
-                    None => self.enforce(&rule, finding, obs, now).await?,
+                    None => match self.enforce(&rule, finding, obs, now).await? {
+                        Some(decision) => decision,
+                        // The session ended: no record (not a skip of this finding); every
+                        // later re-read would fail the same way, so take no further decision.
+                        None => break,
+                    },
                 },
             };
             let signature = (decision.action, decision.skipped_because.clone());
@@ -378,7 +387,7 @@ impl<A: LegActions> Engine<A> {
         finding: &Finding,
         obs: &Observations<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Decision, EngineError> {
+    ) -> Result<Option<Decision>, EngineError> {
         let _lock = PolicyLock::acquire(self.lock_path.clone()).await?;
         // Under the lock: everything another copy recorded before releasing it is read now (only
         // the bytes appended since the last look, see `history.rs`).
@@ -399,30 +408,36 @@ impl<A: LegActions> Engine<A> {
             )
         };
         if let Some(at) = acted {
-            return Ok(self.skipped(
+            return Ok(Some(self.skipped(
                 finding,
                 format!(
                     "already acted on by this policy at {} (another copy, or before a restart)",
                     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 ),
-            ));
+            )));
         }
         if recent >= self.policy.max_drops_per_minute {
-            return Ok(self.skipped(
+            return Ok(Some(self.skipped(
                 finding,
                 format!(
                     "the cap of {} drops a minute is reached ({recent} in the last 60 s)",
                     self.policy.max_drops_per_minute
                 ),
-            ));
+            )));
         }
         let fresh = match self.actions.reread(&finding.conversation_id).await {
             Ok(record) => record,
             Err(ReadError::Gone) => {
-                return Ok(self.skipped(finding, "no longer holds: the call has ended".into()));
+                return Ok(Some(
+                    self.skipped(finding, "no longer holds: the call has ended".into()),
+                ));
             }
+            Err(ReadError::SessionEnded) => return Ok(None),
             Err(ReadError::Failed(why)) => {
-                return Ok(self.skipped(finding, format!("the call could not be re-read: {why}")));
+                return Ok(Some(self.skipped(
+                    finding,
+                    format!("the call could not be re-read: {why}"),
+                )));
             }
         };
         let single = Policy {
@@ -435,13 +450,13 @@ impl<A: LegActions> Engine<A> {
             .into_iter()
             .find(|f| f.rule == finding.rule && f.participant_id == finding.participant_id);
         let Some(still) = still else {
-            return Ok(self.skipped(
+            return Ok(Some(self.skipped(
                 finding,
                 "no longer holds: a fresh read of the call shows otherwise".into(),
-            ));
+            )));
         };
         if let Some(why) = customer_alone_skip(rule, &fresh, &finding.participant_id, None) {
-            return Ok(self.skipped(finding, why));
+            return Ok(Some(self.skipped(finding, why)));
         }
         // The intent first: a crash or a second copy after this line never sends it again.
         let communication = match &still.resolution {
@@ -455,10 +470,10 @@ impl<A: LegActions> Engine<A> {
             _ => None,
         };
         if let Some(None) = communication {
-            return Ok(self.skipped(
+            return Ok(Some(self.skipped(
                 finding,
                 "the leg's communication id is not known, so it cannot be disconnected".into(),
-            ));
+            )));
         }
         let communication = communication.flatten();
         let intent = Decision {
@@ -512,7 +527,7 @@ impl<A: LegActions> Engine<A> {
             done.detail = Some(format!("{}; {detail}", done.detail.unwrap_or_default()));
         }
         self.audit.append_async(done).await?;
-        Ok(decision)
+        Ok(Some(decision))
     }
 
     fn record(
@@ -823,11 +838,22 @@ impl LegActions for Actions {
         &self,
         conversation: &ConversationId,
     ) -> Result<Arc<ConversationRecord>, ReadError> {
-        match self.roster().reread(conversation).await {
-            Ok(record) if record.ended => Err(ReadError::Gone),
-            Ok(record) => Ok(record),
-            Err(RosterError::ConversationNotFound(_)) => Err(ReadError::Gone),
-            Err(e) => Err(ReadError::Failed(e.to_string())),
+        // A 401 makes a renewable session refresh before its next request (`auth/session.rs`,
+        // `on_unauthorized`), so one retry goes with a new token; only a session that really
+        // ended (its lifecycle says so: a second 401 right after a refresh ends it) is
+        // `SessionEnded`; a retry that fails otherwise is an ordinary failed read.
+        let mut retried = false;
+        loop {
+            match self.roster().reread(conversation).await {
+                Ok(record) if record.ended => return Err(ReadError::Gone),
+                Ok(record) => return Ok(record),
+                Err(RosterError::ConversationNotFound(_)) => return Err(ReadError::Gone),
+                Err(_) if self.session_expired() => return Err(ReadError::SessionEnded),
+                Err(e) if !retried && (e.is_session_expired() || is_not_signed_in(&e)) => {
+                    retried = true;
+                }
+                Err(e) => return Err(ReadError::Failed(e.to_string())),
+            }
         }
     }
 
@@ -932,6 +958,11 @@ impl LegActions for Actions {
             }
         }
     }
+}
+
+/// The session would not hand out a token (it is over, or it could not refresh).
+fn is_not_signed_in(e: &RosterError) -> bool {
+    matches!(e, RosterError::Api(e) if e.kind() == genesys_client::ErrorKind::NotSignedIn)
 }
 
 fn action_error(e: &ActionError) -> DropResult {

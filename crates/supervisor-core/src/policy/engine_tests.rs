@@ -69,6 +69,8 @@ struct Fake {
     calls: Mutex<HashMap<ConversationId, Arc<ConversationRecord>>>,
     sent: Mutex<Vec<(String, String, &'static str)>>,
     phantoms: Vec<String>,
+    /// The session is over: every re-read says so.
+    session_ended: std::sync::atomic::AtomicBool,
 }
 
 impl Fake {
@@ -113,6 +115,9 @@ impl LegActions for Arc<Fake> {
     async fn reread(&self, c: &ConversationId) -> Result<Arc<ConversationRecord>, ReadError> {
         // Yield, so two engines at once really interleave.
         tokio::task::yield_now().await;
+        if self.session_ended.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ReadError::SessionEnded);
+        }
         self.calls
             .lock()
             .expect("lock")
@@ -343,6 +348,33 @@ async fn the_preview_decides_as_a_dry_run_records_nothing_and_never_acts_on_a_ca
         fake.sent().iter().all(|(c, _, _)| c == "c1"),
         "{:?}",
         fake.sent()
+    );
+}
+
+#[tokio::test]
+async fn a_session_that_ended_leaves_findings_undecided_and_unrecorded() {
+    let world = World::new();
+    let board = vec![record(
+        "c1",
+        vec![party("ag", "agent"), party("ext", "external")],
+    )];
+    let fake = Fake::with(&board);
+    fake.session_ended
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut engine = world.engine(&policy(ON_CALL), Mode::Enforce, &fake);
+    // Not a "skipped" of either leg: the run stops for "sign in again" instead.
+    assert!(run(&world, &mut engine, &board, 3600).await.is_empty());
+    assert!(world.records().is_empty(), "{:?}", world.records());
+    assert!(fake.sent().is_empty());
+    // Signed in again (a new run): the same findings are decided as if seen for the first time.
+    fake.session_ended
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let decisions = run(&world, &mut engine, &board, 3601).await;
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    assert!(
+        decisions
+            .iter()
+            .all(|d| d.action == DecisionAction::Dropped)
     );
 }
 
