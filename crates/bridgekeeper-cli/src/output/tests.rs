@@ -8,6 +8,7 @@ fn exit_codes_are_the_documented_contract() {
     assert_eq!(Exit::Failure.code(), 1);
     assert_eq!(Exit::Refused.code(), 2);
     assert_eq!(Exit::NotConfirmed.code(), 3);
+    assert_eq!(Exit::SignInAgain.code(), 4);
 }
 
 #[test]
