@@ -170,7 +170,7 @@ pub struct Desktop {
 }
 
 /// Counts the actions under way; each holds a guard from [`InFlight::enter`] until it is done.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
 
 /// One action under way, counted until it is dropped (also when the action fails or is cancelled).

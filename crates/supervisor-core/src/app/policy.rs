@@ -11,7 +11,8 @@
 //! "on" would start dropping at the next sign-in, perhaps on another org's board, before anyone
 //! looked. It runs over one live board and stops with it (a new queue choice, sign-out), in the
 //! policy runner the CLI's `policy run` uses; the engine does the deciding, the safety rules and
-//! the records.
+//! the records. Its drops count as actions under way ([`Counted`]), like a supervisor's, so an
+//! update never installs in the middle of one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -20,7 +21,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{Desktop, lock};
+use genesys_model::{CommunicationId, ConversationId, ParticipantId};
+
+use super::{Desktop, InFlight, lock};
 use crate::actions::Actions;
 use crate::admin_config::Field;
 use crate::audit;
@@ -29,7 +32,48 @@ use crate::ipc::error::{ErrorCode, IpcError};
 use crate::ipc::policy::{
     EnforceView, PolicyRuleView, PolicyViewResponse, PreviewDecisionView, SetEnforceRequest,
 };
-use crate::policy::{Directory, Engine, Mode, PolicyRunner, engine};
+use crate::policy::{
+    Directory, DropResult, Engine, LegActions, Mode, PolicyRunner, ReadError, engine,
+};
+use crate::roster::ConversationRecord;
+
+/// The engine's I/O with each drop and disconnect counted as an action under way (the counter
+/// `update_install` reads), so the app never installs an update in the middle of one that
+/// enforcement makes; a re-read is not an action and is not counted.
+pub(super) struct Counted<A> {
+    inner: A,
+    in_flight: InFlight,
+}
+
+impl<A: LegActions> LegActions for Counted<A> {
+    async fn reread(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Arc<ConversationRecord>, ReadError> {
+        self.inner.reread(conversation).await
+    }
+
+    async fn drop_leg(
+        &self,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+    ) -> DropResult {
+        let _busy = self.in_flight.enter();
+        self.inner.drop_leg(conversation, participant).await
+    }
+
+    async fn disconnect_communication(
+        &self,
+        conversation: &ConversationId,
+        participant: &ParticipantId,
+        communication: &CommunicationId,
+    ) -> DropResult {
+        let _busy = self.in_flight.enter();
+        self.inner
+            .disconnect_communication(conversation, participant, communication)
+            .await
+    }
+}
 
 /// What the enforce loop reports to the page.
 #[derive(Debug, Default)]
@@ -49,7 +93,7 @@ pub(super) struct Enforcer {
 
 impl Enforcer {
     fn start(
-        mut runner: PolicyRunner<Actions>,
+        mut runner: PolicyRunner<Counted<Actions>>,
         session: watch::Receiver<crate::auth::SessionStatus>,
     ) -> Self {
         let (stop, stopped) = watch::channel(false);
@@ -267,10 +311,14 @@ impl Desktop {
                     user_id: me.user_id.to_string(),
                     name: me.name.clone(),
                 };
+                let counted = Counted {
+                    inner: actions,
+                    in_flight: self.in_flight.clone(),
+                };
                 let engine = Engine::new(
                     self.policy.policy.clone(),
                     Mode::Enforce,
-                    actions,
+                    counted,
                     audit,
                     actor,
                 );
@@ -282,5 +330,103 @@ impl Desktop {
             }
         }
         self.enforce_view().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use genesys_model::{CommunicationId, ConversationId, ParticipantId};
+    use tokio::sync::Notify;
+
+    use super::{Counted, InFlight};
+    use crate::audit::AuditOutcome;
+    use crate::policy::{DropResult, LegActions, ReadError};
+    use crate::roster::ConversationRecord;
+
+    /// A drop and a disconnect that wait until the test lets them finish.
+    struct Held(Arc<Notify>);
+
+    impl LegActions for Held {
+        async fn reread(&self, _: &ConversationId) -> Result<Arc<ConversationRecord>, ReadError> {
+            self.0.notified().await;
+            Err(ReadError::Gone)
+        }
+
+        async fn drop_leg(&self, _: &ConversationId, _: &ParticipantId) -> DropResult {
+            self.0.notified().await;
+            DropResult {
+                outcome: AuditOutcome::Confirmed,
+                accepted: true,
+                detail: None,
+            }
+        }
+
+        async fn disconnect_communication(
+            &self,
+            conversation: &ConversationId,
+            participant: &ParticipantId,
+            _: &CommunicationId,
+        ) -> DropResult {
+            self.drop_leg(conversation, participant).await
+        }
+    }
+
+    /// Lets the spawned task run until it is counted, a bounded number of turns (no hang when it
+    /// never is: the assertion after it fails instead).
+    async fn started(in_flight: &InFlight) {
+        for _ in 0..1_000 {
+            if in_flight.count() > 0 {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_enforcement_drop_counts_as_an_action_under_way_until_it_ends() {
+        let release = Arc::new(Notify::new());
+        let in_flight = InFlight::default();
+        let counted = Arc::new(Counted {
+            inner: Held(Arc::clone(&release)),
+            in_flight: in_flight.clone(),
+        });
+        let (c, p) = (ConversationId::new("c-1"), ParticipantId::new("p-1"));
+        let comm = CommunicationId::new("comm-1");
+
+        let dropping = tokio::spawn({
+            let counted = Arc::clone(&counted);
+            let (c, p) = (c.clone(), p.clone());
+            async move { counted.drop_leg(&c, &p).await }
+        });
+        started(&in_flight).await;
+        assert_eq!(in_flight.count(), 1, "the drop under way is counted");
+        release.notify_one();
+        assert_eq!(dropping.await.unwrap().outcome, AuditOutcome::Confirmed);
+        assert_eq!(in_flight.count(), 0, "a finished drop is no longer counted");
+
+        let disconnecting = tokio::spawn({
+            let counted = Arc::clone(&counted);
+            async move { counted.disconnect_communication(&c, &p, &comm).await }
+        });
+        started(&in_flight).await;
+        assert_eq!(in_flight.count(), 1, "the disconnect under way is counted");
+        disconnecting.abort();
+        let _ = disconnecting.await;
+        assert_eq!(
+            in_flight.count(),
+            0,
+            "a cancelled disconnect is no longer counted"
+        );
+
+        let reading = tokio::spawn({
+            let counted = Arc::clone(&counted);
+            async move { counted.reread(&ConversationId::new("c-2")).await }
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(in_flight.count(), 0, "a re-read is not an action");
+        release.notify_one();
+        assert!(matches!(reading.await.unwrap(), Err(ReadError::Gone)));
     }
 }
