@@ -140,19 +140,22 @@ impl Context {
 
     /// The environment and client to use: flags first, then the last `login`.
     pub fn account(&self) -> Result<(Environment, String), CliError> {
+        // Nothing remembered and no flags: only a sign-in fixes it (`policy run` then exits 4).
         self.account_or(
-            "not signed in; run `bridgekeeper-cli login --client-id ID --region REGION` first",
-            "no OAuth client id for this environment; pass --client-id (or sign in with `login` \
-             first)",
+            CliError::not_signed_in(),
+            CliError::new(
+                "no OAuth client id for this environment; pass --client-id (or sign in with \
+                 `login` first)",
+            ),
         )
     }
 
-    /// [`Context::account`] with the messages to give when the environment or the client id
-    /// is missing.
+    /// [`Context::account`] with the errors to give when the environment or the client id is
+    /// missing.
     pub fn account_or(
         &self,
-        no_environment: &str,
-        no_client_id: &str,
+        no_environment: CliError,
+        no_client_id: CliError,
     ) -> Result<(Environment, String), CliError> {
         let remembered = self.remembered()?;
         // The admin's and the user's config.toml give the defaults after the flags and the last login.
@@ -162,7 +165,7 @@ impl Context {
             None => match (&remembered, admin.region()) {
                 (Some(r), _) => remembered_environment(r)?,
                 (None, Some(region)) => Environment::Region(region),
-                (None, None) => return Err(CliError::new(no_environment)),
+                (None, None) => return Err(no_environment),
             },
         };
         let client_id = match self.global.client_id.as_deref().map(str::trim) {
@@ -172,7 +175,7 @@ impl Context {
                     r.client_id
                 }
                 (_, Some(id)) => id.to_owned(),
-                _ => return Err(CliError::new(no_client_id)),
+                _ => return Err(no_client_id),
             },
         };
         Ok((environment, client_id))
@@ -285,7 +288,13 @@ mod tests {
         };
         let ctx = Context::new(global.clone());
         assert!(ctx.remembered().expect("read").is_none());
-        assert!(ctx.account().is_err(), "nothing remembered, no flags");
+        let never = ctx.account().expect_err("nothing remembered, no flags");
+        assert!(
+            never.needs_sign_in,
+            "only a sign-in fixes it: {}",
+            never.message
+        );
+        assert!(never.message.contains("not signed in"), "{}", never.message);
         let env = Environment::custom("http://127.0.0.1:4567").expect("env");
         ctx.remember(&env, "client-a", false).expect("write");
         assert_eq!(
@@ -302,7 +311,14 @@ mod tests {
             region: Some("us_east_1".into()),
             ..global.clone()
         });
-        assert!(other.account().is_err());
+        let no_client = other
+            .account()
+            .expect_err("no client id for this environment");
+        assert!(
+            !no_client.needs_sign_in,
+            "a flag fixes it: {}",
+            no_client.message
+        );
         let other = Context::new(GlobalArgs {
             region: Some("us_east_1".into()),
             client_id: Some("client-b".into()),

@@ -45,9 +45,14 @@ struct AuthorizeView<'a> {
 /// Runs the sign-in and prints the signed-in user.
 pub async fn run(ctx: &Context, args: &LoginArgs) -> Result<Exit, CliError> {
     let (environment, client_id) = ctx.account_or(
-        "choose where to sign in: --region REGION (e.g. us_east_1) or --api-base URL for a \
-         local emulator",
-        "--client-id is required: the OAuth client id your administrator created for Bridgekeeper",
+        CliError::new(
+            "choose where to sign in: --region REGION (e.g. us_east_1) or --api-base URL for a \
+             local emulator",
+        ),
+        CliError::new(
+            "--client-id is required: the OAuth client id your administrator created for \
+             Bridgekeeper",
+        ),
     )?;
     let client_secret = client_secret(args, std::env::var_os(CLIENT_SECRET_ENV))?;
     if args.service && client_secret.is_none() {
