@@ -1,6 +1,10 @@
 //! Sign-in end to end against the real emulator, in-process: the authorize URL is followed with
 //! reqwest (no redirect following) and the redirect is delivered to the loopback listener as a
 //! browser would deliver it.
+//!
+//! About 680 lines on purpose: every way a sign-in can go (PKCE, the pasted redirect, the
+//! confidential client, expiry, renewal by another process) in one file, sharing one harness, so
+//! the whole journey reads in one place.
 
 use genesys_emulator::FaultSpec;
 use genesys_emulator::test_support::{self, ClientRequest, deliver, follow_authorize};

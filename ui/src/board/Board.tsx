@@ -1,3 +1,7 @@
+// The board: the call table, its keyboard model, the find box and the panels and dialogs it opens.
+// About 650 lines on purpose: the keyboard model (calls, parties, shortcuts) and the focus it keeps
+// across live updates are one piece of state read top to bottom; the pure parts already live beside
+// it (boardIndex.ts, windowing.ts, rosterStore.ts) and each panel or dialog has its own file.
 import {
   useCallback,
   useDeferredValue,
