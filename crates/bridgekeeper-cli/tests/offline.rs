@@ -3,34 +3,13 @@
 
 mod common;
 
-use std::process::Stdio;
+use common::cli;
 
 use chrono::Utc;
 use serde_json::json;
 use supervisor_core::audit::{
     Actor, AuditAction, AuditLog, AuditOutcome, AuditRecord, AuditRequest, Party,
 };
-use tokio::process::Command;
-
-/// The binary with a scratch data folder and nothing inherited.
-fn cli(data: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bridgekeeper-cli"));
-    cmd.args(args)
-        .env("BRIDGEKEEPER_DATA_DIR", data)
-        .env_remove("BRIDGEKEEPER_REGION")
-        .env_remove("BRIDGEKEEPER_API_BASE")
-        .env_remove("BRIDGEKEEPER_CLIENT_ID")
-        .env_remove("BRIDGEKEEPER_AUDIT_FILE")
-        // No admin or user config.toml of this machine leaks into the tests.
-        .env("BRIDGEKEEPER_SYSTEM_CONFIG", "")
-        .env("BRIDGEKEEPER_USER_CONFIG", "")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
 
 fn record(action: AuditAction, outcome: AuditOutcome, party: &str) -> AuditRecord {
     AuditRecord {

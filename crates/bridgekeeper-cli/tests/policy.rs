@@ -2,26 +2,9 @@
 
 mod common;
 
-use std::process::Stdio;
+use common::cli;
 
 use serde_json::json;
-use tokio::process::Command;
-
-fn cli(data: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bridgekeeper-cli"));
-    cmd.args(args)
-        .env("BRIDGEKEEPER_DATA_DIR", data)
-        .env_remove("BRIDGEKEEPER_REGION")
-        .env_remove("BRIDGEKEEPER_API_BASE")
-        .env_remove("BRIDGEKEEPER_CLIENT_ID")
-        .env_remove("BRIDGEKEEPER_AUDIT_FILE")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
 
 const VALID: &str = r#"mode = "enforce"
 max_drops_per_minute = 3

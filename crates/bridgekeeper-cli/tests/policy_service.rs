@@ -7,7 +7,8 @@
 
 mod common;
 
-use std::process::Stdio;
+use common::cli;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -127,22 +128,6 @@ impl Running {
         tokio::time::sleep(Duration::from_millis(100)).await;
         (exit.code().unwrap_or(-1), Self::text(&self.stderr))
     }
-}
-
-fn cli(data: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bridgekeeper-cli"));
-    cmd.args(args)
-        .env("BRIDGEKEEPER_DATA_DIR", data)
-        .env_remove("BRIDGEKEEPER_REGION")
-        .env_remove("BRIDGEKEEPER_API_BASE")
-        .env_remove("BRIDGEKEEPER_CLIENT_ID")
-        .env_remove("BRIDGEKEEPER_AUDIT_FILE")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
 }
 
 const DRY: &str =

@@ -16,6 +16,28 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 use url::Url;
 
+/// The binary with a scratch data folder and nothing inherited (no region, client, audit file,
+/// log filter, or this machine's admin or user config.toml), for runs without the [`Harness`].
+pub fn cli(data: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bridgekeeper-cli"));
+    cmd.args(args)
+        .env("BRIDGEKEEPER_DATA_DIR", data)
+        .env_remove("BRIDGEKEEPER_REGION")
+        .env_remove("BRIDGEKEEPER_API_BASE")
+        .env_remove("BRIDGEKEEPER_CLIENT_ID")
+        .env_remove("BRIDGEKEEPER_AUDIT_FILE")
+        .env_remove("RUST_LOG")
+        .env_remove("BRIDGEKEEPER_LOG")
+        .env("BRIDGEKEEPER_SYSTEM_CONFIG", "")
+        .env("BRIDGEKEEPER_USER_CONFIG", "")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
 /// Every CLI run is bounded so a hang fails the test instead of CI.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
