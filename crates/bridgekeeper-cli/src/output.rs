@@ -6,6 +6,7 @@ use serde::Serialize;
 use supervisor_core::actions::{
     ActionOutcome, ActionReport, ConfirmedVia, DropPlan, DropWarning, PartySummary, PlanVerdict,
 };
+use supervisor_core::present;
 
 /// The process exit codes, a contract with scripts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -345,7 +346,11 @@ impl From<&DropPlan> for PlanView {
             },
             remaining: plan.remaining.iter().map(PartyLabel::from).collect(),
             warnings: plan.warnings.iter().map(|w| warning_code(*w)).collect(),
-            warning_texts: plan.warnings.iter().map(|w| w.text()).collect(),
+            warning_texts: plan
+                .warnings
+                .iter()
+                .map(|w| present::plan::warning(*w))
+                .collect(),
             resolution: plan.resolution.clone(),
         }
     }

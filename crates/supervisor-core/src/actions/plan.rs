@@ -9,9 +9,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::outcome::PartySummary;
+use crate::present;
 use crate::roster::{ConversationRecord, LegStatus, Party};
 
-/// A consequence the confirm dialog must state.
+/// A consequence the confirm dialog must state (its words: [`present::plan::warning`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DropWarning {
@@ -21,19 +22,6 @@ pub enum DropWarning {
     LastAgent,
     /// A customer would remain with no agent on the call (and the call goes on).
     CustomerAlone,
-}
-
-impl DropWarning {
-    /// Plain words for the dialog.
-    pub fn text(self) -> &'static str {
-        match self {
-            Self::CallWillEnd => {
-                "The call will end for everyone: no one else would be left to talk to."
-            }
-            Self::LastAgent => "This is the last agent on the call.",
-            Self::CustomerAlone => "The customer would stay on the call with no agent.",
-        }
-    }
 }
 
 /// Whether the plan can be executed.
@@ -88,7 +76,7 @@ pub struct DropPlan {
     pub permitted: bool,
     /// Send even if not permitted (see [`PlanOptions`]).
     pub skip_permission_check: bool,
-    /// One sentence for the confirm dialog.
+    /// One sentence for the confirm dialog ([`present::plan::summary`]).
     pub summary: String,
 }
 
@@ -119,11 +107,10 @@ pub(crate) fn resolve<'a>(record: &'a ConversationRecord, requested: &Participan
             match live {
                 Some(live) => Target::Live(
                     live,
-                    Some(format!(
-                        "{name}'s leg {old} had already ended (a stale duplicate); {name}'s live leg {new} is used instead.",
-                        name = stale.name,
-                        old = stale.participant_id,
-                        new = live.participant_id
+                    Some(present::plan::stale_duplicate_resolved(
+                        &stale.name,
+                        &stale.participant_id,
+                        &live.participant_id,
                     )),
                 ),
                 None => Target::Gone(stale),
@@ -182,23 +169,7 @@ pub(crate) fn build(
     };
     let own_leg = target.user_id.as_ref() == Some(actor);
     let target = PartySummary::from(target);
-    let summary = match verdict {
-        PlanVerdict::AlreadyGone => format!("{} has already left the call.", target.label()),
-        PlanVerdict::Ready => {
-            let mut text = format!("Drop {}.", target.label());
-            if remaining.is_empty() {
-                text.push_str(" No one else is on the call.");
-            } else {
-                let names: Vec<String> = remaining.iter().map(PartySummary::label).collect();
-                text.push_str(&format!(" Remaining: {}.", names.join(", ")));
-            }
-            for w in &warnings {
-                text.push(' ');
-                text.push_str(w.text());
-            }
-            text
-        }
-    };
+    let summary = present::plan::summary(&target, verdict, &remaining, &warnings);
     let created_at = Utc::now();
     DropPlan {
         id: Uuid::new_v4(),

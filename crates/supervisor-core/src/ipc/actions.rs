@@ -36,7 +36,7 @@ impl From<core::DropWarning> for DropWarning {
         };
         Self {
             code,
-            message: warning.text().to_owned(),
+            message: crate::present::plan::warning(warning).to_owned(),
         }
     }
 }

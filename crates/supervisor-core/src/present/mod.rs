@@ -5,11 +5,13 @@
 //! - [`error`]: a failure that is not an outcome (an [`ActionError`](crate::actions::ActionError),
 //!   a Genesys call, the roster, the audit log), as one sentence.
 //! - [`outcome`]: what an action ended as (not confirmed, already gone).
+//! - [`plan`]: the drop plan's summary, warnings and stale-duplicate note.
 //! - [`refusal`]: a platform refusal of an action, from its status and vendor code.
 //! - [`vendor`]: the platform's error codes in plain words.
 
 pub mod error;
 pub mod outcome;
+pub mod plan;
 pub mod refusal;
 pub mod vendor;
 
