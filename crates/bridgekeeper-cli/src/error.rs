@@ -103,15 +103,10 @@ impl From<genesys_client::Error> for CliError {
     fn from(e: genesys_client::Error) -> Self {
         match e.kind() {
             ErrorKind::Unauthorized => Self::session_expired(),
-            ErrorKind::NotSignedIn => {
-                // The session refused to hand out a token; its message says why (expired, keyring).
-                let text = e.to_string();
-                if text.contains("sign in again") {
-                    Self::session_expired()
-                } else {
-                    Self::new(text)
-                }
-            }
+            // The session refused to hand out a token: it ended (sign in again), or something
+            // else (the keyring) stopped it, which the message names.
+            ErrorKind::NotSignedIn if e.is_session_ended() => Self::session_expired(),
+            ErrorKind::NotSignedIn => Self::new(e.to_string()),
             ErrorKind::Forbidden => Self::new(format!(
                 "permission denied by Genesys Cloud: {}",
                 describe_api_error(&e)

@@ -24,22 +24,49 @@ pub trait TokenSource: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct TokenError {
+    kind: TokenErrorKind,
     message: String,
+}
+
+/// What kind of "no token" it is, so callers decide on the kind and never on the words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenErrorKind {
+    /// Nobody is signed in (or the session was cleared).
+    NotSignedIn,
+    /// There was a session, but it ended (expired and not renewable, revoked): sign in again.
+    SessionEnded,
+    /// Anything else (keyring unavailable, a token that cannot be sent).
+    Other,
 }
 
 impl TokenError {
     /// Nobody is signed in (or the session was cleared).
     pub fn not_signed_in() -> Self {
         Self {
+            kind: TokenErrorKind::NotSignedIn,
             message: "no access token: sign in first".into(),
+        }
+    }
+
+    /// The session ended (expired, refresh refused, revoked); the message says so for logs.
+    pub fn session_ended(message: impl Into<String>) -> Self {
+        Self {
+            kind: TokenErrorKind::SessionEnded,
+            message: message.into(),
         }
     }
 
     /// Any other reason (keyring unavailable, refresh refused, ...); never include the token itself.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
+            kind: TokenErrorKind::Other,
             message: message.into(),
         }
+    }
+
+    /// Which kind of "no token" this is.
+    pub fn kind(&self) -> TokenErrorKind {
+        self.kind
     }
 }
 

@@ -220,6 +220,18 @@ impl Error {
     pub fn is_session_expired(&self) -> bool {
         self.0.kind == ErrorKind::Unauthorized
     }
+
+    /// True when no request was sent because the session ended (the token source said so, by
+    /// kind): "sign in again", as opposed to never having signed in or a keyring fault.
+    pub fn is_session_ended(&self) -> bool {
+        self.0.kind == ErrorKind::NotSignedIn
+            && self
+                .0
+                .source
+                .as_deref()
+                .and_then(|s| s.downcast_ref::<crate::auth::TokenError>())
+                .is_some_and(|t| t.kind() == crate::auth::TokenErrorKind::SessionEnded)
+    }
 }
 
 impl fmt::Display for Error {
@@ -278,6 +290,24 @@ impl StdError for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_that_ended_is_told_by_kind_not_by_words() {
+        use crate::auth::TokenError;
+        let no_token = |e: TokenError| {
+            Error::new(ErrorKind::NotSignedIn, "get_conversation")
+                .with_detail(e.to_string())
+                .with_source(e)
+        };
+        // Words that mention signing in again do not make it an ended session; the kind does.
+        assert!(
+            !no_token(TokenError::new("keyring locked; sign in again later")).is_session_ended()
+        );
+        assert!(!no_token(TokenError::not_signed_in()).is_session_ended());
+        assert!(no_token(TokenError::session_ended("expired")).is_session_ended());
+        // A 401 is "expired" (the platform said so), not "ended before sending".
+        assert!(!Error::new(ErrorKind::Unauthorized, "get_conversation").is_session_ended());
+    }
 
     #[test]
     fn display_carries_code_message_and_correlation_id() {

@@ -38,7 +38,9 @@ pub mod request;
 pub mod retry;
 pub mod route;
 
-pub use auth::{AccessToken, NoToken, StaticToken, TokenError, TokenFuture, TokenSource};
+pub use auth::{
+    AccessToken, NoToken, StaticToken, TokenError, TokenErrorKind, TokenFuture, TokenSource,
+};
 pub use budget::{Budget, BudgetConfig, BudgetStats, Priority};
 pub use client::{Accepted, CORRELATION_HEADER, Client, ClientBuilder, Response};
 pub use config::{Environment, Region};

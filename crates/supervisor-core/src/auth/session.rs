@@ -583,6 +583,7 @@ impl TokenSource for Session {
         Box::pin(async move {
             Session::access_token(self).await.map_err(|e| match e {
                 AuthError::NotSignedIn => TokenError::not_signed_in(),
+                e @ AuthError::SessionExpired => TokenError::session_ended(e.to_string()),
                 other => TokenError::new(other.to_string()),
             })
         })
