@@ -82,14 +82,14 @@ impl From<AuthError> for CliError {
             AuthError::Api(inner) | AuthError::Profile(inner) if inner.is_session_expired() => {
                 Self::session_expired()
             }
-            other => Self::new(other.to_string()),
+            other => Self::new(supervisor_core::present::sign_in::auth(&other)),
         }
     }
 }
 
 impl From<TokenStoreError> for CliError {
     fn from(e: TokenStoreError) -> Self {
-        Self::new(e.to_string())
+        Self::new(supervisor_core::present::sign_in::token_store(&e))
     }
 }
 

@@ -199,7 +199,7 @@ async fn callback_timeout_and_access_denied_are_clear_errors() {
     let err = sign_in.finish().await.expect_err("nobody came back");
     assert!(matches!(err, AuthError::CallbackTimeout { .. }), "{err}");
     // The message names the likely causes the app cannot see: a closed tab, an unregistered redirect.
-    let text = err.to_string();
+    let text = supervisor_core::present::sign_in::auth(&err);
     assert!(
         text.contains("tab may have been closed") && text.contains("redirect URI"),
         "{text}"
@@ -222,7 +222,10 @@ async fn callback_timeout_and_access_denied_are_clear_errors() {
         AuthError::AuthorizationDenied { error, .. } => assert_eq!(error, "access_denied"),
         other => panic!("expected AuthorizationDenied, got {other}"),
     }
-    assert!(err.to_string().contains("No user"), "{err}");
+    assert!(
+        supervisor_core::present::sign_in::auth(&err).contains("No user"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -608,7 +611,9 @@ async fn confidential_sign_in_by_paste_completes_and_a_wrong_secret_is_client_re
         }
         other => panic!("expected ClientRejected, got {other:?}"),
     }
-    let text = err.to_string();
+    // The log line names the client and the OAuth error; the sentence people read says what to do.
+    assert!(err.to_string().contains("invalid_client"), "{err}");
+    let text = supervisor_core::present::sign_in::auth(&err);
     assert!(
         text.contains("invalid_client") && text.contains("secret is wrong"),
         "{text}"

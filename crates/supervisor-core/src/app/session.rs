@@ -282,7 +282,8 @@ impl Desktop {
                 tracing::warn!(error = %e, "sign-out could not remove the stored session");
                 SignOutResponse {
                     warning: Some(format!(
-                        "Signed out in this window, but the stored sign-in could not be removed: {e}"
+                        "Signed out in this window, but the stored sign-in could not be removed: {}",
+                        crate::present::sign_in::auth(&e)
                     )),
                 }
             }

@@ -1,4 +1,5 @@
-//! Sign-in and session errors, each with a message a supervisor can act on.
+//! Sign-in and session errors. `Display` is the short log line; the sentence a supervisor reads
+//! is in `present::sign_in`.
 
 use std::time::Duration;
 
@@ -9,17 +10,13 @@ use crate::token_store::TokenStoreError;
 #[non_exhaustive]
 pub enum AuthError {
     /// Another program holds the registered redirect port.
-    #[error(
-        "port {port} on this computer is in use by another program, so Bridgekeeper cannot \
-         receive the sign-in from your browser; close that program (or another Bridgekeeper \
-         window that is signing in) and try again"
-    )]
+    #[error("redirect port {port} is in use by another program")]
     PortInUse {
         /// The fixed redirect port.
         port: u16,
     },
     /// The redirect listener could not be started for another reason.
-    #[error("could not listen on 127.0.0.1:{port} for the browser sign-in: {source}")]
+    #[error("could not listen on 127.0.0.1:{port}: {source}")]
     Listener {
         /// The fixed redirect port.
         port: u16,
@@ -28,18 +25,13 @@ pub enum AuthError {
         source: std::io::Error,
     },
     /// The browser did not come back in time.
-    #[error(
-        "no sign-in arrived from the browser within {} seconds: the browser tab may have been closed, or the \
-         login page refused the client id or its redirect URI (it must be registered on the OAuth client); \
-         start sign-in again",
-        waited.as_secs()
-    )]
+    #[error("no sign-in callback within {} s", waited.as_secs())]
     CallbackTimeout {
         /// The configured wait.
         waited: Duration,
     },
     /// The login page answered with an OAuth error (the user declined, the client is disabled...).
-    #[error("sign-in was not completed: {}", description.as_deref().unwrap_or(error))]
+    #[error("authorization denied: {error} ({})", description.as_deref().unwrap_or("no description"))]
     AuthorizationDenied {
         /// OAuth `error` (e.g. `access_denied`).
         error: String,
@@ -47,16 +39,11 @@ pub enum AuthError {
         description: Option<String>,
     },
     /// The token endpoint refused the code or could not be reached.
-    #[error("the sign-in could not be completed: {0}")]
+    #[error("token request failed: {0}")]
     TokenRequest(#[source] genesys_client::Error),
     /// The token endpoint refused the confidential client's credentials (`invalid_client`): a
     /// wrong secret, or a client id that is not a confidential client of this organisation.
-    #[error(
-        "Genesys Cloud refused the OAuth client's credentials (invalid_client): the client secret \
-         is wrong, or client {client_id} is not a confidential client (grant type Code \
-         Authorization) of this organisation. Check both in Admin > Integrations > OAuth, then \
-         sign in again"
-    )]
+    #[error("token endpoint refused client {client_id} (invalid_client)")]
     ClientRejected {
         /// The client id that was refused (not secret).
         client_id: String,
@@ -65,7 +52,7 @@ pub enum AuthError {
         source: genesys_client::Error,
     },
     /// The access token expired or was revoked and cannot be renewed: the user must sign in again.
-    #[error("your session has expired; sign in again")]
+    #[error("session expired and cannot be renewed")]
     SessionExpired,
     /// No session is stored for this account.
     #[error("not signed in")]
@@ -74,7 +61,7 @@ pub enum AuthError {
     #[error(transparent)]
     Store(#[from] TokenStoreError),
     /// The API call that identifies the signed-in user failed.
-    #[error("signed in, but the user profile could not be read: {0}")]
+    #[error("user profile read failed: {0}")]
     Profile(#[source] genesys_client::Error),
     /// A Genesys call made by the session failed (e.g. the refresh could not reach the server).
     #[error(transparent)]

@@ -583,8 +583,11 @@ impl TokenSource for Session {
         Box::pin(async move {
             Session::access_token(self).await.map_err(|e| match e {
                 AuthError::NotSignedIn => TokenError::not_signed_in(),
-                e @ AuthError::SessionExpired => TokenError::session_ended(e.to_string()),
-                other => TokenError::new(other.to_string()),
+                // The token error's message reaches people (the CLI's line), so it is the sentence.
+                e @ AuthError::SessionExpired => {
+                    TokenError::session_ended(crate::present::sign_in::auth(&e))
+                }
+                other => TokenError::new(crate::present::sign_in::auth(&other)),
             })
         })
     }

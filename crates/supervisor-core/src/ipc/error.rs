@@ -140,7 +140,7 @@ impl From<TokenStoreError> for IpcError {
             TokenStoreError::InvalidKey { .. } => ErrorCode::InvalidArgument,
             _ => ErrorCode::Internal,
         };
-        Self::new(code, error.to_string())
+        Self::new(code, crate::present::sign_in::token_store(&error))
     }
 }
 

@@ -111,24 +111,9 @@ pub fn not_signed_in() -> &'static str {
     "You are not signed in. Sign in to your Genesys Cloud organisation first."
 }
 
-/// A sign-in or session failure as a sentence.
+/// A sign-in or session failure as a sentence (written per variant in [`super::sign_in`]).
 pub fn auth(error: &AuthError) -> String {
-    match error {
-        AuthError::Store(store) => store.to_string(),
-        AuthError::Api(api) => client(api),
-        AuthError::TokenRequest(api) | AuthError::Profile(api)
-            if api.kind() == genesys_client::ErrorKind::Unreachable =>
-        {
-            client(api)
-        }
-        AuthError::TokenRequest(api) => format!(
-            "Genesys Cloud did not accept the sign-in ({}). Check the client id (and secret) and \
-             that the redirect URI is registered on the OAuth client, then try again.",
-            api.vendor_message().unwrap_or_else(|| api.to_string())
-        ),
-        // The remaining sign-in errors are already written for people (port in use, timeout, ...).
-        other => capitalise(&other.to_string()),
-    }
+    super::sign_in::auth(error)
 }
 
 /// The audit log could not be read or written.

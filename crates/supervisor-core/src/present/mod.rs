@@ -7,12 +7,14 @@
 //! - [`outcome`]: what an action ended as (not confirmed, already gone).
 //! - [`plan`]: the drop plan's summary, warnings and stale-duplicate note.
 //! - [`refusal`]: a platform refusal of an action, from its status and vendor code.
+//! - [`sign_in`]: sign-in, session and token-store failures, per variant.
 //! - [`vendor`]: the platform's error codes in plain words.
 
 pub mod error;
 pub mod outcome;
 pub mod plan;
 pub mod refusal;
+pub mod sign_in;
 pub mod vendor;
 
 /// Core clauses ("your session has expired; ...") as the sentence the UI shows.

@@ -213,17 +213,18 @@ mod tests {
 
     #[test]
     fn store_errors_say_what_to_do_and_never_suggest_a_file() {
-        let e = TokenStoreError::NoTokenStore {
+        let e = crate::present::sign_in::token_store(&TokenStoreError::NoTokenStore {
             os_keyring: "Secret Service: no result found".into(),
             kernel_keyring: "the keyctl system call is blocked here".into(),
-        }
-        .to_string();
+        });
         assert!(
             e.contains("no result found") && e.contains("blocked"),
             "{e}"
         );
         assert!(e.contains("never keeps a sign-in in a file"), "{e}");
-        let e = TokenStoreError::KernelKeyringUnavailable { reason: "x".into() }.to_string();
+        let e = crate::present::sign_in::token_store(&TokenStoreError::KernelKeyringUnavailable {
+            reason: "x".into(),
+        });
         assert!(e.contains("kernel keyring is unavailable (x)"), "{e}");
     }
 }

@@ -249,7 +249,7 @@ mod tests {
             }
             other => panic!("expected KeyringUnavailable, got {other:?}"),
         }
-        assert!(err.to_string().contains("GNOME Keyring"));
+        assert!(crate::present::sign_in::token_store(&err).contains("GNOME Keyring"));
         let err = map_keyring_error(keyring::Error::PlatformFailure(Box::new(
             std::io::Error::other("D-Bus error: org.freedesktop.DBus.Error.ServiceUnknown"),
         )));

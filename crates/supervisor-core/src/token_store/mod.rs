@@ -87,38 +87,20 @@ pub struct StoredSession {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenStoreError {
-    /// No usable OS keyring (e.g. no Secret Service on Linux); the message says how to fix it.
-    #[error(
-        "The system keyring is unavailable ({reason}). Bridgekeeper keeps your sign-in only in the \
-         operating system's keyring. On Linux, install and run a Secret Service provider such as \
-         GNOME Keyring (package gnome-keyring) or KWallet, and make sure it is unlocked in your \
-         desktop session; on Windows use Credential Manager, on macOS unlock the login Keychain. \
-         Then sign in again. On a Linux server without a desktop session, keep it in the kernel \
-         keyring instead: token_store = \"kernel-keyring\" in config.toml, or --token-store \
-         kernel-keyring (docs/SERVICE.md)."
-    )]
+    /// No usable OS keyring (e.g. no Secret Service on Linux); `present::sign_in` says how to fix it.
+    #[error("OS keyring unavailable: {reason}")]
     KeyringUnavailable {
         /// The platform's own reason, e.g. "Secret Service: no result found".
         reason: String,
     },
     /// The kernel keyring was chosen but cannot be used here.
-    #[error(
-        "The kernel keyring is unavailable ({reason}). It was chosen as the token store \
-         (token_store = \"kernel-keyring\" or --token-store); allow the keyctl system calls, or \
-         use the system keyring (a Secret Service such as gnome-keyring) instead. Bridgekeeper \
-         never keeps a sign-in in a file."
-    )]
+    #[error("kernel keyring unavailable: {reason}")]
     KernelKeyringUnavailable {
         /// What the kernel answered, in words.
         reason: String,
     },
     /// `auto` found neither store usable.
-    #[error(
-        "No secure place to keep the sign-in: the system keyring is unavailable ({os_keyring}) \
-         and so is the kernel keyring ({kernel_keyring}). Start a Secret Service (gnome-keyring) \
-         in this session, or allow the keyctl system calls; Bridgekeeper never keeps a sign-in \
-         in a file."
-    )]
+    #[error("no token store: OS keyring ({os_keyring}), kernel keyring ({kernel_keyring})")]
     NoTokenStore {
         /// Why the OS keyring did not answer.
         os_keyring: String,
@@ -132,7 +114,7 @@ pub enum TokenStoreError {
         detail: String,
     },
     /// The stored entry exists but is not a session this version understands.
-    #[error("the stored sign-in is unreadable ({reason}); sign in again to replace it")]
+    #[error("stored sign-in unreadable: {reason}")]
     Corrupt {
         /// What was wrong with it (never the content).
         reason: String,
@@ -200,7 +182,7 @@ mod tests {
         let e = TokenStoreError::KeyringUnavailable {
             reason: "Secret Service: no result found".into(),
         };
-        let msg = e.to_string();
+        let msg = crate::present::sign_in::token_store(&e);
         assert!(msg.contains("keyring is unavailable"));
         assert!(msg.contains("gnome-keyring"));
         assert!(msg.contains("Secret Service: no result found"));

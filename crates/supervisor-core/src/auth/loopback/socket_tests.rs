@@ -93,8 +93,8 @@ async fn access_denied_callback_is_a_clear_error() {
     let err = waiter.await.expect("join").expect_err("denied");
     assert!(matches!(err, AuthError::AuthorizationDenied { .. }));
     assert_eq!(
-        err.to_string(),
-        "sign-in was not completed: The user denied access"
+        crate::present::sign_in::auth(&err),
+        "Sign-in was not completed: The user denied access"
     );
 }
 
@@ -107,7 +107,7 @@ async fn times_out_with_a_clear_error() {
     let err = listener.wait_for_code("st-3").await.expect_err("timeout");
     assert!(matches!(err, AuthError::CallbackTimeout { .. }), "{err}");
     assert!(started.elapsed() >= Duration::from_millis(200));
-    assert!(err.to_string().contains("start sign-in again"));
+    assert!(crate::present::sign_in::auth(&err).contains("start sign-in again"));
 }
 
 #[tokio::test]
