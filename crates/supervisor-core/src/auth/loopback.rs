@@ -207,27 +207,16 @@ pub fn check_pasted(pasted: &str, redirect_uri: &str, expected_state: &str) -> P
              goes to {redirect_uri}?code=… (a page that may not load): copy that address"
         ));
     }
-    let mut state = None;
-    let mut code = None;
-    let mut error = None;
-    let mut description = None;
-    for (k, v) in got.query_pairs() {
-        let slot = match k.as_ref() {
-            "state" => &mut state,
-            "code" => &mut code,
-            "error" => &mut error,
-            "error_description" => &mut description,
-            _ => continue,
-        };
-        if slot.is_some() {
-            return unusable("that address repeats a parameter; copy it again");
-        }
-        *slot = Some(v.into_owned());
-    }
-    let state_ok = state
-        .as_deref()
-        .is_some_and(|st| constant_time_eq(st.as_bytes(), expected_state.as_bytes()));
-    if !state_ok {
+    let Some(CallbackParams {
+        state,
+        code,
+        error,
+        description,
+    }) = CallbackParams::parse(got.query_pairs())
+    else {
+        return unusable("that address repeats a parameter; copy it again");
+    };
+    if !state_matches(state.as_deref(), expected_state) {
         return unusable(
             "that address belongs to another sign-in (its state does not match); use the \
              address printed by this command",
@@ -356,27 +345,16 @@ fn evaluate(head: &str, ctx: &Ctx) -> Evaluated {
         return (404, "Not found", "Nothing here.".into(), None);
     }
 
-    let mut state = None;
-    let mut code = None;
-    let mut error = None;
-    let mut description = None;
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        let slot = match k.as_ref() {
-            "state" => &mut state,
-            "code" => &mut code,
-            "error" => &mut error,
-            "error_description" => &mut description,
-            _ => continue,
-        };
-        if slot.is_some() {
-            return bad("Duplicate query parameter.");
-        }
-        *slot = Some(v.into_owned());
-    }
-    let state_ok = state
-        .as_deref()
-        .is_some_and(|s| constant_time_eq(s.as_bytes(), ctx.expected_state.as_bytes()));
-    if !state_ok {
+    let Some(CallbackParams {
+        state,
+        code,
+        error,
+        description,
+    }) = CallbackParams::parse(url::form_urlencoded::parse(query.as_bytes()))
+    else {
+        return bad("Duplicate query parameter.");
+    };
+    if !state_matches(state.as_deref(), &ctx.expected_state) {
         tracing::warn!("redirect with a wrong or missing state refused; still waiting");
         return bad(
             "This sign-in response does not belong to the sign-in Bridgekeeper is waiting for. \
@@ -415,6 +393,48 @@ fn evaluate(head: &str, ctx: &Ctx) -> Evaluated {
             bad("The sign-in response had no authorization code.")
         }
     }
+}
+
+/// The OAuth redirect's parameters, read by the same rules from the listener's request and from a
+/// pasted address.
+struct CallbackParams {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+    description: Option<String>,
+}
+
+impl CallbackParams {
+    /// `None` when a parameter repeats (a tampered or garbled redirect); others are ignored.
+    fn parse<'a>(
+        pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+    ) -> Option<Self> {
+        let mut params = Self {
+            state: None,
+            code: None,
+            error: None,
+            description: None,
+        };
+        for (k, v) in pairs {
+            let slot = match k.as_ref() {
+                "state" => &mut params.state,
+                "code" => &mut params.code,
+                "error" => &mut params.error,
+                "error_description" => &mut params.description,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(v.into_owned());
+        }
+        Some(params)
+    }
+}
+
+/// This sign-in's `state`, compared in constant time.
+fn state_matches(got: Option<&str>, expected: &str) -> bool {
+    got.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes()))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

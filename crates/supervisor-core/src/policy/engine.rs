@@ -276,11 +276,7 @@ impl<A: LegActions> Engine<A> {
             if !actionable(finding) {
                 continue; // marked on the board; the policy never acts on it
             }
-            let key: Key = (
-                finding.rule.clone(),
-                finding.conversation_id.clone(),
-                finding.participant_id.clone(),
-            );
+            let key = key_of(finding);
             if !seen.insert(key.clone()) {
                 continue;
             }
@@ -293,54 +289,32 @@ impl<A: LegActions> Engine<A> {
             {
                 // Said once for this finding: enforcing would have dropped it then. It stays
                 // planned (for the customer check of other legs) but is not said again.
-                planned
-                    .entry(finding.conversation_id.clone())
-                    .or_default()
-                    .insert(finding.participant_id.clone());
+                plan(&mut planned, finding);
                 continue;
             }
             let decision = match self.mode {
                 Mode::DryRun => {
-                    let mut skip = static_skip(&rule, finding, obs);
-                    if skip.is_none() {
-                        skip = record.and_then(|r| {
-                            customer_alone_skip(
-                                &rule,
-                                r,
-                                &finding.participant_id,
-                                planned.get(&r.id),
-                            )
-                        });
-                    }
+                    // The cap over the last minute (a long dry run), not per pass.
                     let would_drops = u32::try_from(self.would_drops.len()).unwrap_or(u32::MAX);
-                    if skip.is_none() && would_drops >= self.policy.max_drops_per_minute {
-                        skip = Some(format!(
-                            "the cap of {} drops a minute would be reached first",
-                            self.policy.max_drops_per_minute
-                        ));
-                    }
-                    match skip {
-                        Some(why) => self.skipped(finding, why),
+                    match dry_run_skip(
+                        &self.policy,
+                        &rule,
+                        finding,
+                        obs,
+                        record,
+                        &planned,
+                        would_drops,
+                    ) {
+                        Some(why) => skipped(finding, why),
                         None => {
                             self.would_drops.push(now);
-                            planned
-                                .entry(finding.conversation_id.clone())
-                                .or_default()
-                                .insert(finding.participant_id.clone());
-                            Decision {
-                                conversation_id: finding.conversation_id.clone(),
-                                participant_id: finding.participant_id.clone(),
-                                rule: finding.rule.clone(),
-                                reason: finding.reason.clone(),
-                                action: DecisionAction::WouldDrop,
-                                outcome: None,
-                                skipped_because: None,
-                            }
+                            plan(&mut planned, finding);
+                            would_drop(finding)
                         }
                     }
                 }
                 Mode::Enforce => match static_skip(&rule, finding, obs) {
-                    Some(why) => self.skipped(finding, why),
+                    Some(why) => skipped(finding, why),
                     None => match self.enforce(&rule, finding, obs, now).await? {
                         Some(decision) => decision,
                         // The session ended: no record (not a skip of this finding); every
@@ -363,22 +337,9 @@ impl<A: LegActions> Engine<A> {
             decisions.push(decision);
         }
         // Forget legs no longer found, so a finding that comes back is decided (and recorded) again.
-        let found: HashSet<Key> = findings
-            .iter()
-            .map(|f| {
-                (
-                    f.rule.clone(),
-                    f.conversation_id.clone(),
-                    f.participant_id.clone(),
-                )
-            })
-            .collect();
+        let found: HashSet<Key> = findings.iter().map(key_of).collect();
         self.last.retain(|k, _| found.contains(k));
         Ok(decisions)
-    }
-
-    fn skipped(&self, finding: &Finding, why: String) -> Decision {
-        skipped(finding, why)
     }
 
     async fn enforce(
@@ -408,7 +369,7 @@ impl<A: LegActions> Engine<A> {
             )
         };
         if let Some(at) = acted {
-            return Ok(Some(self.skipped(
+            return Ok(Some(skipped(
                 finding,
                 format!(
                     "already acted on by this policy at {} (another copy, or before a restart)",
@@ -417,7 +378,7 @@ impl<A: LegActions> Engine<A> {
             )));
         }
         if recent >= self.policy.max_drops_per_minute {
-            return Ok(Some(self.skipped(
+            return Ok(Some(skipped(
                 finding,
                 format!(
                     "the cap of {} drops a minute is reached ({recent} in the last 60 s)",
@@ -428,13 +389,14 @@ impl<A: LegActions> Engine<A> {
         let fresh = match self.actions.reread(&finding.conversation_id).await {
             Ok(record) => record,
             Err(ReadError::Gone) => {
-                return Ok(Some(
-                    self.skipped(finding, "no longer holds: the call has ended".into()),
-                ));
+                return Ok(Some(skipped(
+                    finding,
+                    "no longer holds: the call has ended".into(),
+                )));
             }
             Err(ReadError::SessionEnded) => return Ok(None),
             Err(ReadError::Failed(why)) => {
-                return Ok(Some(self.skipped(
+                return Ok(Some(skipped(
                     finding,
                     format!("the call could not be re-read: {why}"),
                 )));
@@ -450,13 +412,13 @@ impl<A: LegActions> Engine<A> {
             .into_iter()
             .find(|f| f.rule == finding.rule && f.participant_id == finding.participant_id);
         let Some(still) = still else {
-            return Ok(Some(self.skipped(
+            return Ok(Some(skipped(
                 finding,
                 "no longer holds: a fresh read of the call shows otherwise".into(),
             )));
         };
         if let Some(why) = customer_alone_skip(rule, &fresh, &finding.participant_id, None) {
-            return Ok(Some(self.skipped(finding, why)));
+            return Ok(Some(skipped(finding, why)));
         }
         // The intent first: a crash or a second copy after this line never sends it again.
         let communication = match &still.resolution {
@@ -470,7 +432,7 @@ impl<A: LegActions> Engine<A> {
             _ => None,
         };
         if let Some(None) = communication {
-            return Ok(Some(self.skipped(
+            return Ok(Some(skipped(
                 finding,
                 "the leg's communication id is not known, so it cannot be disconnected".into(),
             )));
@@ -478,7 +440,7 @@ impl<A: LegActions> Engine<A> {
         let communication = communication.flatten();
         let intent = Decision {
             action: DecisionAction::Dropped,
-            ..self.skipped(&still, String::new())
+            ..skipped(&still, String::new())
         };
         let mut record = self.record(&still, &intent, now, communication.as_ref(), 0);
         if let Some(note) = record.policy.as_mut() {
@@ -624,12 +586,7 @@ pub fn preview(
     let mut seen: HashSet<Key> = HashSet::new();
     let mut out = Vec::new();
     for finding in findings.iter().filter(|f| actionable(f)) {
-        let key: Key = (
-            finding.rule.clone(),
-            finding.conversation_id.clone(),
-            finding.participant_id.clone(),
-        );
-        if !seen.insert(key) {
+        if !seen.insert(key_of(finding)) {
             continue;
         }
         let Some(rule) = policy.rule(&finding.rule) else {
@@ -646,6 +603,62 @@ pub fn preview(
 /// supervisor ends, after a confirmation).
 fn actionable(finding: &Finding) -> bool {
     matches!(finding.kind, FindingKind::Rule(_)) && finding.resolution != Resolution::None
+}
+
+fn key_of(finding: &Finding) -> Key {
+    (
+        finding.rule.clone(),
+        finding.conversation_id.clone(),
+        finding.participant_id.clone(),
+    )
+}
+
+/// Counts the leg as already dropped in this pass, so the customer rule sees it gone.
+fn plan(planned: &mut HashMap<ConversationId, HashSet<ParticipantId>>, finding: &Finding) {
+    planned
+        .entry(finding.conversation_id.clone())
+        .or_default()
+        .insert(finding.participant_id.clone());
+}
+
+/// Why a dry run would not drop the leg now (`None`: it would), the one judgement of the engine's
+/// dry run and the preview: the static skips, then the customer rule against the legs already
+/// planned, then the cap (`would_drops` counted as the caller counts it).
+fn dry_run_skip(
+    policy: &Policy,
+    rule: &Rule,
+    finding: &Finding,
+    obs: &Observations<'_>,
+    record: Option<&ConversationRecord>,
+    planned: &HashMap<ConversationId, HashSet<ParticipantId>>,
+    would_drops: u32,
+) -> Option<String> {
+    static_skip(rule, finding, obs)
+        .or_else(|| {
+            record.and_then(|r| {
+                customer_alone_skip(rule, r, &finding.participant_id, planned.get(&r.id))
+            })
+        })
+        .or_else(|| {
+            (would_drops >= policy.max_drops_per_minute).then(|| {
+                format!(
+                    "the cap of {} drops a minute would be reached first",
+                    policy.max_drops_per_minute
+                )
+            })
+        })
+}
+
+fn would_drop(finding: &Finding) -> Decision {
+    Decision {
+        conversation_id: finding.conversation_id.clone(),
+        participant_id: finding.participant_id.clone(),
+        rule: finding.rule.clone(),
+        reason: finding.reason.clone(),
+        action: DecisionAction::WouldDrop,
+        outcome: None,
+        skipped_because: None,
+    }
 }
 
 fn skipped(finding: &Finding, why: String) -> Decision {
@@ -677,35 +690,21 @@ impl DryRunPass {
         obs: &Observations<'_>,
         record: Option<&ConversationRecord>,
     ) -> Decision {
-        let mut skip = static_skip(rule, finding, obs);
-        if skip.is_none() {
-            skip = record.and_then(|r| {
-                customer_alone_skip(rule, r, &finding.participant_id, self.planned.get(&r.id))
-            });
-        }
-        if skip.is_none() && self.would_drops >= policy.max_drops_per_minute {
-            skip = Some(format!(
-                "the cap of {} drops a minute would be reached first",
-                policy.max_drops_per_minute
-            ));
-        }
+        let skip = dry_run_skip(
+            policy,
+            rule,
+            finding,
+            obs,
+            record,
+            &self.planned,
+            self.would_drops,
+        );
         if let Some(why) = skip {
             return skipped(finding, why);
         }
         self.would_drops += 1;
-        self.planned
-            .entry(finding.conversation_id.clone())
-            .or_default()
-            .insert(finding.participant_id.clone());
-        Decision {
-            conversation_id: finding.conversation_id.clone(),
-            participant_id: finding.participant_id.clone(),
-            rule: finding.rule.clone(),
-            reason: finding.reason.clone(),
-            action: DecisionAction::WouldDrop,
-            outcome: None,
-            skipped_because: None,
-        }
+        plan(&mut self.planned, finding);
+        would_drop(finding)
     }
 }
 
