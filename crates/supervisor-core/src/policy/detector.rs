@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use genesys_model::{
-    CommunicationId, ConversationId, ParticipantId, ParticipantState, Purpose, UserId,
+    CommunicationId, ConversationId, ParticipantId, ParticipantState, Purpose, Timestamp, UserId,
 };
 use serde::Serialize;
 
@@ -287,13 +287,7 @@ fn detect_record_into(
                 let people: Vec<&Party> = record.live_people().collect();
                 if let ([only], false) = (people.as_slice(), routing) {
                     if only.state == Some(ParticipantState::Connected) {
-                        let others_left = record
-                            .ended_legs
-                            .iter()
-                            .chain(&record.stale_duplicates)
-                            .filter(|l| !l.is_acd())
-                            .filter_map(|l| l.ended_at)
-                            .max();
+                        let others_left = last_person_left(record);
                         let since = others_left.or(only.connected_since).map(|t| t.instant());
                         if let Some(since) = since {
                             let reason = format!("the only party on the call for {}", took(since));
@@ -419,6 +413,17 @@ fn detect_record_into(
     }
 }
 
+/// When the last person (not the routing leg) left the call, for "alone since" and "empty since".
+fn last_person_left(record: &ConversationRecord) -> Option<Timestamp> {
+    record
+        .ended_legs
+        .iter()
+        .chain(&record.stale_duplicates)
+        .filter(|l| !l.is_acd())
+        .filter_map(|l| l.ended_at)
+        .max()
+}
+
 /// A call still on the board with no live person on it for [`NO_LIVE_PARTY_AFTER`]: since the last
 /// person left (else since it started). The finding names the leg that keeps it open (the routing
 /// leg, else a leg in no known state).
@@ -426,13 +431,7 @@ fn no_live_party(record: &ConversationRecord, now: DateTime<Utc>) -> Option<Find
     if record.live_people_count() > 0 {
         return None;
     }
-    let last_left = record
-        .ended_legs
-        .iter()
-        .chain(&record.stale_duplicates)
-        .filter(|l| !l.is_acd())
-        .filter_map(|l| l.ended_at)
-        .max();
+    let last_left = last_person_left(record);
     let since = last_left.or(record.started_at)?.instant();
     let threshold =
         chrono::Duration::from_std(NO_LIVE_PARTY_AFTER).unwrap_or(chrono::TimeDelta::MAX);
