@@ -131,30 +131,27 @@ export function DropDialog({
             Close
           </button>
         )}
+        {/* One Cancel for planning and confirming: the same element across the two phases, so a
+            click that lands as the plan arrives is not lost on a button React just replaced. */}
+        {(phase.kind === 'planning' || (phase.kind === 'confirm' && phase.plan.verdict === 'ready')) && (
+          <button type="button" className="secondary" ref={primary} onClick={close}>
+            Cancel
+          </button>
+        )}
         {phase.kind === 'confirm' && phase.plan.verdict === 'ready' && (
-          <>
-            <button type="button" className="secondary" ref={primary} onClick={close}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                confirm(phase.plan);
-              }}
-            >
-              Drop {target.name}
-            </button>
-          </>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              confirm(phase.plan);
+            }}
+          >
+            Drop {target.name}
+          </button>
         )}
         {phase.kind === 'executing' && (
           <button type="button" className="danger" disabled>
             Dropping…
-          </button>
-        )}
-        {phase.kind === 'planning' && (
-          <button type="button" className="secondary" ref={primary} onClick={close}>
-            Cancel
           </button>
         )}
         {phase.kind === 'done' && phase.result.outcome.kind === 'notConfirmed' && phase.result.outcome.stillLive && (
